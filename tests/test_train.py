@@ -1,0 +1,78 @@
+"""The training loop: learning curves, grokking detection, determinism."""
+
+import numpy as np
+import pytest
+import torch
+
+from grokbook.data import Dataset
+from grokbook.train import History, plateau_onset, train
+
+
+def tiny_dataset(seed: int = 0) -> Dataset:
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(200, 5, generator=g)
+    y = (X[:, 0] + 0.5 * X[:, 1] > 0).long()
+    return Dataset(X[:150], y[:150], X[150:], y[150:], n_classes=2)
+
+
+def run(seed: int = 0, **kwargs) -> History:
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential(torch.nn.Linear(5, 16), torch.nn.ReLU(), torch.nn.Dropout(0.1), torch.nn.Linear(16, 2))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    return train(model, tiny_dataset(), optimizer, n_epochs=60, eval_every=5, seed=seed, progress=False, **kwargs)
+
+
+def test_learns_a_linear_rule():
+    history = run()
+    assert history.epochs[0] == 0 and history.epochs[-1] == 60
+    assert history.train_acc[-1] > 0.95 and history.test_acc[-1] > 0.9
+    assert history.t_fit() is not None
+
+
+def test_same_seed_same_history_bitwise():
+    a, b = run(seed=3, batch_size=32), run(seed=3, batch_size=32)
+    for key in ("train_loss", "train_acc", "test_loss", "test_acc"):
+        np.testing.assert_array_equal(getattr(a, key), getattr(b, key))
+    assert not np.array_equal(a.train_loss, run(seed=4, batch_size=32).train_loss)
+
+
+def test_snapshots_at_requested_epochs():
+    history = run(snapshot_epochs=(0, 30), snapshot=lambda model, data, epoch: {"norm": float(sum(p.detach().norm() for p in model.parameters()))})
+    assert sorted(history.snapshots) == [0, 30]
+
+
+def test_plateau_onset_of_a_step():
+    epochs = np.arange(0, 100, 10)
+    values = np.array([0.5, 0.5, 0.5, 0.5, 0.9, 1.0, 1.0, 1.0, 1.0, 1.0])
+    assert plateau_onset(epochs, values) == 50
+    assert plateau_onset(epochs, values, tolerance=0.15) == 40
+    assert plateau_onset(epochs, np.linspace(0, 1, 10)) == 90  # a ramp settles only at its end
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        (dict(n_epochs=0), "n_epochs"),
+        (dict(n_epochs=5, eval_every=0), "eval_every"),
+        (dict(n_epochs=5, batch_size=0), "batch_size"),
+        (dict(n_epochs=5, seed=-1), "seed"),
+        (dict(n_epochs=5, snapshot_epochs=(3,)), "snapshot"),
+        (dict(n_epochs=5, snapshot_epochs=(9,), snapshot=lambda *a: {}), "snapshot_epochs"),
+    ],
+)
+def test_train_rejects_bad_arguments(kwargs, name):
+    model = torch.nn.Linear(5, 2)
+    with pytest.raises(ValueError, match=name):
+        train(model, tiny_dataset(), torch.optim.SGD(model.parameters(), lr=0.1), progress=False, **kwargs)
+
+
+def test_dataset_validation():
+    X, y = torch.randn(4, 3), torch.tensor([0, 1, 0, 1])
+    with pytest.raises(ValueError, match="y_train"):
+        Dataset(X, y[:3], X, y, n_classes=2)
+    with pytest.raises(ValueError, match="y_test"):
+        Dataset(X, y, X, y + 5, n_classes=2)
+    with pytest.raises(ValueError, match="X_train"):
+        Dataset(X[:0], y[:0], X, y, n_classes=2)
+    with pytest.raises(TypeError, match="y_train"):
+        Dataset(X, y.float(), X, y, n_classes=2)
