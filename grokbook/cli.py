@@ -1,0 +1,198 @@
+"""The ``grokbook`` command: list, run and show the named experiments.
+
+    grokbook list
+    grokbook run NAME [--scale quick|paper] [--seeds N] [--set key=value ...] [--results DIR]
+    grokbook show NAME [--results DIR]
+
+``run`` computes only the seeds missing from the results store
+(:mod:`grokbook.store`), so an interrupted sweep resumes when rerun.  Mistakes
+(an unknown experiment, option or config key, a badly typed value) end with
+one line on stderr and exit status 2, not a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import numpy as np
+
+from . import __version__
+from .experiments import EXPERIMENTS, SCALES, Experiment, get
+from .store import ENV_ROOT, ResultStore, Result
+
+__all__ = ["main", "parse_setting"]
+
+USAGE_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line (``grokbook run: error: ...``) instead of usage + error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def parse_setting(experiment: Experiment, text: str) -> tuple[str, Any]:
+    """``"key=value"`` -> (key, value typed like the experiment's default for ``key``).
+
+    Lists are comma-separated (``temperatures=1.5,2.0,2.5``); booleans are
+    ``true``/``false``.  Raises ValueError naming the key on an unknown key or an unparsable value.
+    """
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ValueError(f"--set takes key=value, got {text!r}")
+    if key not in experiment.quick:
+        raise ValueError(f"--set: unknown key {key!r} for experiment {experiment.name!r}; known keys: {', '.join(experiment.quick)}")
+    default = experiment.quick[key]
+    if isinstance(default, (list, tuple)):
+        items = [item.strip() for item in raw.split(",") if item.strip()]
+        return key, [_parse_scalar(f"{key}[{i}]", item, default[0] if default else None) for i, item in enumerate(items)]
+    return key, _parse_scalar(key, raw.strip(), default)
+
+
+def _parse_scalar(key: str, raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        if raw.lower() not in ("true", "false", "1", "0"):
+            raise ValueError(f"--set {key} must be true or false, got {raw!r}")
+        return raw.lower() in ("true", "1")
+    if isinstance(default, (int, float)):
+        kind = type(default)
+        try:
+            return kind(raw)
+        except ValueError:
+            raise ValueError(f"--set {key} must be {'an integer' if kind is int else 'a number'}, got {raw!r}") from None
+    if isinstance(default, str):
+        return raw
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return raw
+
+
+def _format_config(config: dict) -> str:
+    return ", ".join(f"{key}={json.dumps(value)}" for key, value in config.items())
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    for experiment in EXPERIMENTS.values():
+        print(f"{experiment.name}: {experiment.description}")
+        for scale in SCALES:
+            print(f"  {scale:<6} {_format_config(experiment.config(scale))}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    experiment = get(args.name)
+    overrides = dict(parse_setting(experiment, text) for text in args.set)
+    config = experiment.config(args.scale, overrides)
+    store = ResultStore(args.results)
+    print(f"{experiment.name} ({experiment.scale_of(config)}): {_format_config(config)}")
+    try:
+        report = experiment.sweep(config, range(args.seeds), store=store)
+    except KeyboardInterrupt:
+        print(f"interrupted; finished seeds are stored in {store.directory(experiment.name, config)}; rerun to resume", file=sys.stderr)
+        return 130
+    wall = sum(result.wall_time for result in report.results if result.seed in report.computed + report.corrupt)
+    print(
+        f"{len(report.results)} seeds: {len(report.computed)} computed, {len(report.reused)} already stored, "
+        f"{len(report.corrupt)} corrupt and recomputed ({wall:.1f} s computing)"
+    )
+    print(f"results in {report.directory}")
+    return 0
+
+
+def _summarise_value(values: list[Any]) -> str:
+    """Mean over seeds (and its standard error when there are several) of one payload entry."""
+    if isinstance(values[0], str):
+        return ", ".join(sorted(set(values)))
+    arrays = [np.asarray(value, dtype=float) for value in values]
+    if len({a.shape for a in arrays}) > 1:
+        return f"shapes differ across seeds: {sorted({a.shape for a in arrays})}"
+    stack = np.stack(arrays)  # (seeds, ...)
+    if stack[0].size > 12:
+        return f"array of shape {stack.shape[1:]}"
+    mean = np.array2string(stack.mean(axis=0), precision=4, separator=", ")
+    if len(arrays) == 1:
+        return mean
+    se = np.array2string(stack.std(axis=0, ddof=1) / np.sqrt(len(arrays)), precision=4, separator=", ")
+    return f"{mean}  (se over seeds {se})"
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    experiment = get(args.name)
+    store = ResultStore(args.results)
+    results = store.results(experiment.name)
+    if not results:
+        print(f"no stored results of {experiment.name} in {store.root} (run: grokbook run {experiment.name})")
+        return 0
+    groups: dict[str, list[Result]] = {}
+    for result in results:
+        groups.setdefault(result.meta["config_hash"], []).append(result)
+    for key, group in groups.items():
+        first = group[0]
+        seeds = sorted(result.seed for result in group)
+        commits = sorted({f"{r.meta['git_commit'][:10]}{'+dirty' if r.meta.get('git_dirty') else ''}" for r in group})
+        print(f"{experiment.name} config {key} ({experiment.scale_of(first.config)})")
+        print(f"  config: {_format_config(first.config)}")
+        print(f"  seeds: {len(seeds)} ({', '.join(map(str, seeds))}); computing time {sum(r.wall_time for r in group):.1f} s")
+        print(f"  grokbook {first.meta['grokbook_version']}, commit {', '.join(commits)}, numpy {first.meta['numpy']}, torch {first.meta['torch']}")
+        for name in first.payload:
+            print(f"  {name}: {_summarise_value([r.payload[name] for r in group if name in r.payload])}")
+        print(f"  in {first.path.parent}")
+    return 0
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    names = ", ".join(EXPERIMENTS)
+    results_help = f"results store directory (default: ${ENV_ROOT}, else results/ of the repository)"
+    parser = _Parser(prog="grokbook", description="Run the grokking book's experiments at quick or paper scale, with a resumable results store.")
+    parser.add_argument("--version", action="version", version=f"grokbook {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{list,run,show}", parser_class=_Parser)
+
+    listing = commands.add_parser("list", help="list the experiments and their default configs", description="List the named experiments with their quick and paper default configs.")
+    listing.set_defaults(handler=_cmd_list)
+
+    run = commands.add_parser(
+        "run", help="run an experiment over seeds, storing each result",
+        description="Run experiment NAME for seeds 0..N-1 with a progress bar; seeds already in the results store are "
+        "loaded, not recomputed, so an interrupted run resumes. Prints where the results are.",
+    )
+    run.add_argument("name", metavar="NAME", help=f"experiment name, one of: {names}")
+    run.add_argument("--scale", choices=SCALES, default="quick", help="default config to start from: quick (minutes on a CPU) or paper (the paper's scale); default quick")
+    run.add_argument("--seeds", type=_positive_int, default=1, metavar="N", help="run seeds 0, 1, ..., N-1 (N >= 1; default 1)")
+    run.add_argument("--set", action="extend", nargs="+", default=[], metavar="KEY=VALUE", help="override a config value, typed like its default; lists are comma-separated (temperatures=1.5,2.5)")
+    run.add_argument("--results", type=Path, default=None, metavar="DIR", help=results_help)
+    run.set_defaults(handler=_cmd_run)
+
+    show = commands.add_parser("show", help="summarise the stored results of an experiment", description="Summarise the stored results of experiment NAME: per config, the seeds, versions, and the mean over seeds of each output.")
+    show.add_argument("name", metavar="NAME", help=f"experiment name, one of: {names}")
+    show.add_argument("--results", type=Path, default=None, metavar="DIR", help=results_help)
+    show.set_defaults(handler=_cmd_show)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {value}")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``grokbook`` console script and ``python -m grokbook``; returns the exit status."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except ValueError as error:  # a bad name, key or value (grokbook's argument checks): one line, no traceback
+        print(f"grokbook {args.command}: error: {error}", file=sys.stderr)
+        return USAGE_ERROR
