@@ -202,7 +202,10 @@ def _encode_payload(payload: Mapping[str, Any]) -> tuple[bytes, dict[str, str], 
             kinds[key] = "array"
         else:
             raise TypeError(f"payload[{key!r}] must be a numpy array, a number or a string, got {type(value).__name__}")
-        array = np.asarray(value)
+        try:
+            array = np.asarray(value)
+        except ValueError as error:
+            raise ValueError(f"payload[{key!r}] must be a rectangular array: {error}") from None
         if array.dtype == object:
             raise TypeError(f"payload[{key!r}] must not be an object array (it would need pickle)")
         arrays[key] = array
