@@ -1,0 +1,190 @@
+"""The experiment registry and the ``grokbook`` command (issue 6, "CLI and results store")."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grokbook import experiments
+from grokbook import cli
+from grokbook.cli import main
+from grokbook.experiments import EXPERIMENTS, Experiment, get, register, run_sweep
+from grokbook.store import ResultStore
+
+REPO = Path(__file__).resolve().parent.parent
+SMALL = ["--set", "L=8", "n_samples=32", "temperatures=1.5,3.5"]
+
+
+def run_cli(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
+    try:
+        status = main(list(argv))
+    except SystemExit as exit_:  # argparse's --help and usage errors
+        status = exit_.code
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+# ---------------------------------------------------------------- registry
+
+
+def test_registered_experiments_have_matching_scales() -> None:
+    assert "ising_sampler_check" in EXPERIMENTS
+    for experiment in EXPERIMENTS.values():
+        assert set(experiment.quick) == set(experiment.paper) and experiment.description
+        assert experiment.config("quick") == dict(experiment.quick)
+        assert experiment.config("paper") == dict(experiment.paper)
+
+
+def test_config_checks_name_the_key() -> None:
+    experiment = get("ising_sampler_check")
+    with pytest.raises(ValueError, match="'colour'"):
+        experiment.run({"colour": 3}, 0)
+    with pytest.raises(ValueError, match="'colour'"):
+        experiment.config("quick", {"colour": 3})
+    with pytest.raises(TypeError, match="'L'"):
+        experiment.resolve({"L": 8.5})
+    with pytest.raises(TypeError, match="'L'"):
+        experiment.resolve({"L": True})
+    with pytest.raises(TypeError, match=r"temperatures\[1\]"):
+        experiment.resolve({"temperatures": [1.0, "hot"]})
+    with pytest.raises(TypeError, match="'temperatures'"):
+        experiment.resolve({"temperatures": 2.0})
+    with pytest.raises(ValueError, match="scale"):
+        experiment.config("huge")
+    with pytest.raises(ValueError, match="seed"):
+        experiment.run({}, -1)
+    with pytest.raises(ValueError, match="n_samples"):
+        experiment.run({"n_samples": 20, "n_chains": 16}, 0)
+    # ints are accepted for floats; missing keys take the quick default
+    assert experiment.resolve({"temperatures": [2, 3]})["temperatures"] == [2.0, 3.0]
+    assert experiment.resolve({"L": 4})["n_chains"] == experiment.quick["n_chains"]
+
+
+def test_unknown_experiment_and_bad_registrations() -> None:
+    with pytest.raises(ValueError, match="experiment must be one of .*ising_sampler_check.*'nope'"):
+        get("nope")
+    with pytest.raises(ValueError, match="already registered"):
+        register("ising_sampler_check", "again", experiments.ising_sampler_check, quick={}, paper={})
+    with pytest.raises(ValueError, match="same keys"):
+        Experiment("x", "x", experiments.ising_sampler_check, {"a": 1}, {"b": 1})
+    with pytest.raises(TypeError, match="'a'"):
+        Experiment("x", "x", experiments.ising_sampler_check, {"a": 1}, {"a": "one"})
+    with pytest.raises(ValueError, match="experiment"):
+        register("../x", "x", experiments.ising_sampler_check, quick={}, paper={})
+
+
+def test_register_is_one_call_and_accepts_a_lazy_target(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(experiments, "EXPERIMENTS", dict(EXPERIMENTS))
+    experiment = register("norms", "vector norms", "numpy.linalg:norm", quick={"x": [3.0, 4.0]}, paper={"x": [1.0]})
+    assert experiments.get("norms") is experiment and "norms" not in EXPERIMENTS
+    assert experiment.run_config is np.linalg.norm  # "module:function" resolved on use
+
+
+def test_ising_sampler_check_agrees_with_onsager_away_from_tc(tmp_path: Path) -> None:
+    """Quick scale, L = 16: finite-size effects are far below the error bars at T = 1.5, 2.0 (ordered) and 3.5 (energy)."""
+    report = run_sweep("ising_sampler_check", seeds=1, store=ResultStore(tmp_path), progress=False)
+    out = report.results[0].payload
+    T = out["T"]
+    assert out["energy"].shape == T.shape == (4,)
+    z_energy = (out["energy"] - out["onsager_energy"]) / out["energy_se"]
+    z_m = (out["abs_magnetization"] - out["onsager_abs_magnetization"]) / out["abs_magnetization_se"]
+    for t, z in zip(T, z_energy):
+        if t != 2.5:  # near T_c the L = 16 lattice differs from the infinite one
+            assert abs(z) < 4, f"energy at T={t}: z = {z:.2f}"
+    for t, z in zip(T, z_m):
+        if t < 2.269:  # above T_c the finite lattice has |m| ~ L^-1, not 0
+            assert abs(z) < 4, f"|m| at T={t}: z = {z:.2f}"
+
+
+# ---------------------------------------------------------------- the command
+
+
+def test_list_shows_every_experiment_with_both_configs(capsys: pytest.CaptureFixture) -> None:
+    status, out, _ = run_cli(capsys, "list")
+    assert status == 0
+    for name, experiment in EXPERIMENTS.items():
+        assert f"{name}: {experiment.description}" in out
+    assert "quick  L=16" in out and "paper  L=64" in out
+
+
+def test_run_stores_resumes_and_show_summarises(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    root = str(tmp_path)
+    status, out, _ = run_cli(capsys, "run", "ising_sampler_check", "--seeds", "2", *SMALL, "--results", root)
+    assert status == 0, out
+    assert "2 seeds: 2 computed, 0 already stored" in out
+    config = get("ising_sampler_check").config("quick", {"L": 8, "n_samples": 32, "temperatures": [1.5, 3.5]})
+    directory = ResultStore(root).directory("ising_sampler_check", config)
+    assert f"results in {directory}" in out
+    assert sorted(p.name for p in directory.iterdir()) == ["seed-0.result", "seed-1.result"]
+
+    status, out, _ = run_cli(capsys, "run", "ising_sampler_check", "--seeds", "3", *SMALL, "--results", root)
+    assert status == 0 and "3 seeds: 1 computed, 2 already stored" in out
+
+    status, out, _ = run_cli(capsys, "show", "ising_sampler_check", "--results", root)
+    assert status == 0
+    assert "seeds: 3 (0, 1, 2)" in out and "quick + {" in out and "onsager_energy: [-1.9511, -0.6601]" in out
+
+
+def test_show_without_results(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    status, out, _ = run_cli(capsys, "show", "ising_sampler_check", "--results", str(tmp_path))
+    assert status == 0 and "no stored results" in out
+
+
+def test_results_directory_from_environment(capsys: pytest.CaptureFixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GROKBOOK_RESULTS", str(tmp_path / "env"))
+    status, out, _ = run_cli(capsys, "run", "ising_sampler_check", *SMALL)
+    assert status == 0 and f"results in {tmp_path / 'env' / 'ising_sampler_check'}" in out
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["run", "nope"], "experiment must be one of ising_sampler_check"),
+        (["show", "nope"], "experiment must be one of ising_sampler_check"),
+        (["run", "ising_sampler_check", "--set", "colour=red"], "unknown key 'colour'"),
+        (["run", "ising_sampler_check", "--set", "L"], "--set takes key=value"),
+        (["run", "ising_sampler_check", "--set", "L=big"], "--set L must be an integer"),
+        (["run", "ising_sampler_check", "--set", "temperatures=1,hot"], r"temperatures\[1\] must be a number"),
+        (["run", "ising_sampler_check", "--set", "L=1", "--results", "{tmp}"], "L must be an integer >= 2"),
+        (["run", "ising_sampler_check", "--set", "method=gibbs", "--results", "{tmp}"], "method must be one of"),
+        (["run", "ising_sampler_check", "--seeds", "0"], "--seeds: must be an integer >= 1"),
+        (["run", "ising_sampler_check", "--seeds", "two"], "--seeds: must be an integer >= 1"),
+        (["run", "ising_sampler_check", "--scale", "huge"], "invalid choice: 'huge'"),
+        (["run", "ising_sampler_check", "--colour"], "unrecognized arguments: --colour"),
+        (["run"], "required: NAME"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        ([], "required"),
+    ],
+)
+def test_mistakes_give_one_clear_line(capsys: pytest.CaptureFixture, tmp_path: Path, argv: list[str], message: str) -> None:
+    status, _, err = run_cli(capsys, *[a.replace("{tmp}", str(tmp_path)) for a in argv])
+    lines = [line for line in err.splitlines() if line.strip() and "%|" not in line]  # ignore a progress bar
+    assert status == 2
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert re.search(message, lines[0]), lines[0]
+
+
+@pytest.mark.parametrize("command", ["run", "show", "list"])
+def test_help_explains_every_option(capsys: pytest.CaptureFixture, command: str) -> None:
+    status, out, _ = run_cli(capsys, command, "--help")
+    assert status == 0 and len(out.split("\n\n")[1].split()) >= 5  # a description under the usage
+    commands = next(a for a in cli._build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for action in commands.choices[command]._actions:
+        assert all(option in out for option in action.option_strings)
+        assert action.help and len(action.help.split()) >= 4, f"{command} {action.dest} needs an explanation"
+        assert action.help.split()[0] in out
+
+
+def test_python_dash_m_runs_the_command(tmp_path: Path) -> None:
+    env = {**os.environ, "GROKBOOK_RESULTS": str(tmp_path)}
+    listing = subprocess.run([sys.executable, "-m", "grokbook", "list"], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert listing.returncode == 0 and "ising_sampler_check:" in listing.stdout
+    wrong = subprocess.run([sys.executable, "-m", "grokbook", "run", "nope"], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert wrong.returncode == 2 and wrong.stderr.count("\n") == 1 and "Traceback" not in wrong.stderr
