@@ -1,0 +1,122 @@
+"""The energy-bin data of the Ising grokking chapter, checked against enumeration and by construction."""
+
+import numpy as np
+import pytest
+
+from grokbook import ising, ising_data
+
+
+def enumerated_energies(L: int) -> np.ndarray:
+    codes = np.arange(2 ** (L * L), dtype=np.int64)[:, None]
+    spins = (2 * ((codes >> np.arange(L * L)) & 1) - 1).astype(np.int8).reshape(-1, L, L)
+    return np.unique(ising.energy(spins))
+
+
+def test_allowed_energies_match_enumeration_of_4x4():
+    np.testing.assert_array_equal(ising_data.allowed_energies(4), enumerated_energies(4))
+
+
+def test_allowed_energies_of_8x8_and_paper_bins_hold_eight_levels_each():
+    levels = ising_data.allowed_energies(8)
+    assert levels[0] == -128 and levels[-1] == 128 and -124 not in levels and -120 in levels
+    bins = ising_data.check_bins(ising_data.PAPER_BINS)
+    assert [int(((levels >= lo) & (levels <= hi)).sum()) for lo, hi in bins] == [8, 8, 8, 8]
+
+
+@pytest.mark.parametrize(
+    "bins, message",
+    [
+        ([(-120, -92)], "n_bins >= 2"),
+        ([(-92, -120), (-88, -60)], "empty"),
+        ([(-120, -92), (-96, -60)], "overlap"),
+        ([(-88, -60), (-120, -92)], "overlap"),
+        ([(-124, -92), (-88, -60)], "-124"),
+        ([(-120, -90), (-88, -60)], "-90"),
+        ([(-120.5, -92), (-88, -60)], "integer"),
+    ],
+)
+def test_bad_bins_raise(bins, message):
+    with pytest.raises(ValueError, match=message):
+        ising_data.check_bins(bins)
+
+
+def test_bad_arguments_raise():
+    with pytest.raises(ValueError, match="L must be even"):
+        ising_data.allowed_energies(7)
+    with pytest.raises(ValueError, match="n_per_bin"):
+        ising_data.energy_bin_data(n_per_bin=0)
+    with pytest.raises(ValueError, match="n must be"):
+        ising_data.invert_spins(np.ones((2, 4, 4), dtype=np.int8), 17)
+    with pytest.raises(ValueError, match="T_end"):
+        ising_data.annealed_pool(T_start=1.0, T_end=2.0)
+
+
+def test_bin_labels():
+    bins = ising_data.check_bins(ising_data.PAPER_BINS)
+    np.testing.assert_array_equal(ising_data.bin_labels(np.array([-128, -120, -92, -88, 4, 8]), bins), [-1, 0, 0, 1, 3, -1])
+
+
+@pytest.fixture(scope="module")
+def small_data():
+    return ising_data.energy_bin_data(n_per_bin=80, n_chains=512, n_sweeps=150, seed=3)
+
+
+def test_energies_are_flat_within_each_bin(small_data):
+    """80 per bin over 8 levels: exactly 10 configurations at every allowed level, labels right."""
+    levels = ising_data.allowed_energies(8)
+    for spins, labels in ((small_data.train_spins, small_data.train_labels), (small_data.test_spins, small_data.test_labels)):
+        energies = ising.energy(spins)
+        np.testing.assert_array_equal(labels, ising_data.bin_labels(energies, small_data.bins))
+        for k, (lo, hi) in enumerate(small_data.bins):
+            in_bin = levels[(levels >= lo) & (levels <= hi)]
+            values, counts = np.unique(energies[labels == k], return_counts=True)
+            np.testing.assert_array_equal(values, in_bin)
+            assert np.all(counts == 10)
+
+
+def test_draws_come_from_distinct_chains_when_possible():
+    records, energies = ising_data.annealed_pool(n_chains=256, n_sweeps=100, seed=1)
+    bins = ising_data.check_bins(ising_data.PAPER_BINS)
+    spins = ising_data.draw_flat(records, energies, bins, 40, seed=0)  # 5 per level
+    # each level's 5 picks: distinct configurations except at E = -120 (few states, many visits)
+    energies_drawn = ising.energy(spins)
+    for level in np.unique(energies_drawn):
+        if level > -100:
+            picked = spins[energies_drawn == level].reshape(-1, 64)
+            assert len(np.unique(picked, axis=0)) == len(picked)
+
+
+def test_inverted_set_flips_exactly_n_spins():
+    rng = np.random.default_rng(0)
+    spins = rng.choice(np.array([-1, 1], dtype=np.int8), size=(50, 8, 8))
+    flipped = ising_data.invert_spins(spins, 5, seed=1)
+    assert np.all((flipped != spins).sum(axis=(1, 2)) == 5)
+
+
+def test_inverted_labels_follow_energies(small_data):
+    energies = ising.energy(small_data.inverted_spins)
+    np.testing.assert_array_equal(small_data.inverted_labels, ising_data.bin_labels(energies, small_data.bins))
+    assert len(small_data.inverted_spins) + small_data.n_inverted_dropped == len(small_data.train_spins)
+
+
+def test_overlap_mask_against_a_python_set():
+    rng = np.random.default_rng(2)
+    reference = rng.choice(np.array([-1, 1], dtype=np.int8), size=(30, 4, 4))
+    query = np.concatenate([reference[:7], rng.choice(np.array([-1, 1], dtype=np.int8), size=(20, 4, 4))])
+    expected = np.array([q.tobytes() in {r.tobytes() for r in reference} for q in query])
+    np.testing.assert_array_equal(ising_data.overlap_mask(reference, query), expected)
+    assert expected[:7].all()
+
+
+def test_dataset_views(small_data):
+    random, unseen, inverted = (small_data.dataset(t) for t in ("random", "unseen", "inverted"))
+    assert random.X_train.shape == (320, 64) and random.n_classes == 4
+    assert len(unseen.X_test) == int((~small_data.test_seen).sum())
+    assert len(inverted.X_test) == len(small_data.inverted_spins)
+    with pytest.raises(ValueError, match="test"):
+        small_data.dataset("phase")
+
+
+def test_run_config_rejects_unknown_keys():
+    with pytest.raises(ValueError, match="unknown keys"):
+        ising_data.run_config({"learning_rate": 1e-3}, seed=0)
