@@ -268,9 +268,3 @@ assert burn_in > 20 * tau["metropolis"] and thin >= 0.2 * tau["metropolis"]
 # 2. Measure $\tau$ of Metropolis at $T_c$ for $L = 8, 16, 32$ and fit the
 #    dynamic exponent $z$.
 # 3. Add $L = 64$ to the Binder plot. Does the crossing move towards $T_c$?
-#
-# ## References
-#
-# ```{bibliography}
-# :filter: docname in docnames
-# ```
