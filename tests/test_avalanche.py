@@ -1,0 +1,166 @@
+"""The avalanche machinery against known answers, and its argument checks.
+
+* BTW sandpile: Dhar's exact mean avalanche size (finite lattice, exact), the
+  stationary mean height 17/8 on the square lattice, the mean-field size
+  exponent 3/2 on a Barabasi-Albert graph (Goh et al. 2003, powerlaw package).
+* OFC: exact load balance of every toppling, conservation at alpha = 1/4 on
+  the periodic square lattice.
+* Finite-size scaling: a planted exponent is recovered; the Gaussian null gives D ~ 1.
+"""
+
+import networkx as nx
+import numpy as np
+import powerlaw
+import pytest
+
+from grokbook import avalanche as av
+
+
+def test_sandpile_mean_avalanche_size_is_dhars_exact_value():
+    """In the stationary state, a grain added at i causes G_ij topplings at j on average, G = inverse toppling matrix (Dhar 1990)."""
+    L, B = 8, 64
+    graph = av.square_lattice(L)
+    toppling_matrix = 4 * np.eye(L * L) - nx.to_numpy_array(graph, nodelist=range(L * L))
+    expected = np.linalg.inv(toppling_matrix).sum(axis=1).mean()  # uniform drive site
+    start = av.sandpile(graph, 1, threshold=4, grains_per_drive=4 * L * L, n_systems=B, seed=0).heights  # reach the recurrent states
+    sizes = av.sandpile(graph, 200, threshold=4, n_systems=B, heights=start, seed=1).sizes
+    per_system = sizes.mean(axis=0)  # independent systems -> independent means
+    z = (per_system.mean() - expected) / (per_system.std(ddof=1) / np.sqrt(B))
+    assert abs(z) < 4, (per_system.mean(), expected)
+
+
+def test_sandpile_mean_height_is_17_over_8():
+    """Torus with one weakly dissipating site (threshold 5): mean height -> 17/8 (Priezzhev 1994).
+
+    At L = 16 we measure 2.1197 +- 0.0012 (L = 24: 2.1237, L = 32: 2.1235):
+    the finite lattice is below the infinite one by about 0.005, so the check
+    allows that measured finite-size deficit plus 4 standard errors.
+    """
+    L, B = 16, 32
+    graph = av.square_lattice(L, periodic=True)
+    z = np.full(L * L, 4)
+    z[0] = 5
+    heights = np.full((L * L, B), 3)
+    heights[0] = 4  # the maximal stable configuration is recurrent
+    means = []
+    for k in range(6):
+        heights = av.sandpile(graph, 1, threshold=z, grains_per_drive=L * L // 2, n_systems=B, heights=heights, seed=k).heights
+        if k >= 2:
+            means.append(heights[1:].mean(axis=0))
+    per_system = np.mean(means, axis=0)
+    error = per_system.std(ddof=1) / np.sqrt(B)
+    assert abs(per_system.mean() - 17 / 8) < 0.005 + 4 * error, (per_system.mean(), error)
+
+
+def test_sandpile_on_barabasi_albert_has_mean_field_size_exponent():
+    """Goh et al. 2003: threshold = degree, grains lost with probability f: tau = 3/2 (log-corrected at gamma = 3).
+
+    We measure tau = 1.59 +- 0.01 (Clauset-Shalizi-Newman fit); the log
+    correction and the cutoff 1/f pull the effective exponent above 3/2, and
+    the 2-D lattice's 1.2-1.3 is far below, so we check |tau - 3/2| < 0.1.
+    """
+    N, B = 2000, 32
+    graph = av.make_graph("barabasi_albert", N, seed=0)
+    degree = np.array([d for _, d in sorted(graph.degree())])
+    heights = (np.random.default_rng(0).random((N, B)) * degree[:, None]).astype(int)
+    heights = av.sandpile(graph, 1, loss=0.01, grains_per_drive=N, n_systems=B, heights=heights, seed=1).heights
+    sizes = av.sandpile(graph, 300, loss=0.01, n_systems=B, heights=heights, seed=2).sizes.ravel()
+    fit = powerlaw.Fit(sizes[sizes > 0], discrete=True, verbose=False)
+    assert abs(fit.power_law.alpha - 1.5) < 0.1, (fit.power_law.alpha, fit.power_law.standard_err)
+
+
+@pytest.mark.parametrize("periodic", [True, False])
+def test_ofc_load_balance_and_conservation_at_one_quarter(periodic):
+    # A closed conservative system only gains load, so it is run for a while, not to a stationary state.
+    L = 16
+    run = av.ofc(av.square_lattice(L, periodic=periodic), 15, alpha=0.25, n_systems=8, seed=3)
+    balance = run.load_before + L * L * run.drive - run.dissipated
+    np.testing.assert_allclose(run.load_after, balance, rtol=1e-10)
+    if periodic:  # every node has 4 neighbours: nothing is lost
+        np.testing.assert_allclose(run.dissipated, 0, atol=1e-10)
+        np.testing.assert_allclose(run.load_after, run.load_before + L * L * run.drive, rtol=1e-10)
+    else:  # the open edges leak
+        assert run.dissipated.sum() > 0
+    assert run.sizes.max() > 1  # a drive can start a cascade
+
+
+@pytest.mark.parametrize("topology", av.TOPOLOGIES)
+def test_relax_dissipates_exactly_one_minus_alpha(topology):
+    graph = av.make_graph(topology, 300, seed=1)
+    loads = np.random.default_rng(0).exponential(size=(300, 5))
+    result = av.relax(loads, av.transfer_matrix(graph, "degree"), alpha=0.7, threshold=1.5)
+    np.testing.assert_allclose(loads.sum(0) - result.loads.sum(0), 0.3 * result.released.sum(0), rtol=1e-10)
+    assert np.all(result.loads < 1.5) and np.all(result.sizes >= (loads >= 1.5).sum(0))
+
+
+def test_make_graph_sizes_and_no_isolated_nodes():
+    for topology in av.TOPOLOGIES:
+        for N in (81, 2001):
+            graph = av.make_graph(topology, N, seed=2)
+            assert graph.number_of_nodes() == N and not list(nx.isolates(graph)), topology
+            assert set(graph) == set(range(N))
+
+
+def test_effective_dimension_recovers_a_planted_exponent():
+    rng = np.random.default_rng(0)
+    N = np.array([81, 129, 201, 321, 505, 801, 1265, 2001])
+    D_true = np.array([0.9, 1.0, 1.2])
+    S = 3.0 * N[:, None, None] ** D_true * np.exp(0.05 * rng.standard_normal((8, 6, 3)))
+    fit = av.effective_dimension(N, S, n_boot=500)
+    assert np.all(fit.low < D_true) and np.all(D_true < fit.high)
+    np.testing.assert_allclose(fit.D, D_true, atol=0.03)
+    single = av.effective_dimension(N, S[..., 0])
+    assert single.D.shape == () and single.boot.shape == (1000,)
+
+
+def test_crossing_time_interpolates():
+    t = np.array([0.0, 10, 20, 30])
+    assert av.crossing_time(t, [0.8, 0.9, 1.1, 1.2]) == pytest.approx(15.0)
+    assert np.isnan(av.crossing_time(t, [1.1, 1.2, 1.3, 1.4]))
+    np.testing.assert_allclose(av.crossing_time(t, [[0.8, 1.2, 1.2, 1.2], [0.9, 0.9, 0.9, 0.95]]), [5.0, np.nan])
+
+
+@pytest.mark.parametrize("topology", av.TOPOLOGIES)
+def test_gaussian_null_gives_dimension_one(topology):
+    """I.i.d. Gaussian gradients: a fixed fraction of nodes topples, so S ~ N (paper: D = 0.99 on 5 topologies)."""
+    N = np.array([81, 201, 505, 1265, 2001])
+    rng = np.random.default_rng(4)
+    S = np.stack([av.gradient_avalanches(rng.standard_normal((6, n)), av.make_graph(topology, n, seed=0)).sizes for n in N])
+    fit = av.effective_dimension(N, S)
+    assert fit.low < 1.0 < fit.high or abs(fit.D - 1) < 0.05, (fit.D, fit.low, fit.high)
+
+
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda g, W: av.relax(np.ones(50), W, alpha=0.0), "alpha"),
+        (lambda g, W: av.relax(np.ones(50), W, alpha=1.5), "alpha"),
+        (lambda g, W: av.relax(np.ones(50), av.transfer_matrix(g, "neighbour"), alpha=0.9), "alpha"),
+        (lambda g, W: av.relax(np.ones(50), W, alpha=0.5, threshold=0), "threshold"),
+        (lambda g, W: av.relax(-np.ones(50), W, alpha=0.5), "loads"),
+        (lambda g, W: av.relax(np.ones(49), W, alpha=0.5), "loads"),
+        (lambda g, W: av.gradient_avalanches(np.zeros((0, 50)), g), "gradients"),
+        (lambda g, W: av.gradient_avalanches(np.zeros((2, 50)), g), "gradients"),
+        (lambda g, W: av.gradient_avalanches(np.ones((2, 40)), g), "gradients"),
+        (lambda g, W: av.gradient_avalanches(np.ones((2, 50)), g, normalisation="median"), "normalisation"),
+        (lambda g, W: av.transfer_matrix(nx.empty_graph(50)), "isolated"),
+        (lambda g, W: av.make_graph("star", 50), "topology"),
+        (lambda g, W: av.make_graph("barabasi_albert", 50, mean_degree=3), "mean_degree"),
+        (lambda g, W: av.effective_dimension([10, 20], np.ones((2, 3))), "at least 3"),
+        (lambda g, W: av.effective_dimension([10, 20, 40], np.zeros((3, 3))), "S_max"),
+        (lambda g, W: av.effective_dimension([10, 20, 40], np.ones((4, 3))), "S_max"),
+        (lambda g, W: av.sandpile(g, 1, loss=1.0), "loss"),
+        (lambda g, W: av.sandpile(g, 1, threshold=1), "threshold"),
+        (lambda g, W: av.ofc(g, 0, alpha=0.5, transfer="degree"), "n_avalanches"),
+    ],
+)
+def test_arguments_are_validated(call, name):
+    graph = av.make_graph("barabasi_albert", 50)
+    with pytest.raises(ValueError, match=name):
+        call(graph, av.transfer_matrix(graph))
+
+
+def test_conservative_overload_raises_instead_of_looping():
+    graph = av.square_lattice(4, periodic=True)
+    with pytest.raises(RuntimeError, match="max_steps"):
+        av.relax(np.full(16, 2.0), av.transfer_matrix(graph), alpha=1.0, max_steps=1000)
