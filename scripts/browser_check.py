@@ -1,0 +1,322 @@
+"""Open every page of the built book in headless Chromium and check what a reader would see.
+
+    python scripts/browser_check.py [HTML_DIR] [--screenshots DIR] [--mathjax DIR]
+
+Serves HTML_DIR (default ``_build/html``) on 127.0.0.1 and, for each page
+outside ``_static/`` and ``_sources/``, checks that
+
+* it is served with HTTP 200, and every resource it loads too;
+* the browser console shows no error (level SEVERE: failed loads, JS exceptions);
+* every ``<img>`` decoded with a non-zero natural width, and a chapter
+  (``notebooks/``) shows at least one figure;
+* every math element was typeset by MathJax, and no raw ``$$``, ``\\(`` or
+  ``\\[`` is left in the text outside code;
+* every internal link resolves to a page served with 200, and its ``#fragment``
+  (if any) to an element with that id;
+
+then that the search page finds the word "grokking", and saves a screenshot
+of the first screen of every chapter and prose page in ``_build/screenshots/``.
+
+MathJax offline: the book loads MathJax 3 from a CDN, which a test machine
+without internet cannot reach.  With ``--mathjax DIR`` (or ``$GROKBOOK_MATHJAX``)
+pointing at the ``es5/`` folder of the same major version (``npm install
+mathjax@3``), the server rewrites that URL in the pages it serves to a local
+copy; nothing else in a page is changed.  Without it MathJax must be reachable.
+
+Browser: Debian's ``chromium`` and ``chromium-driver`` through selenium (no
+driver or browser is downloaded).  Exit status 1 if any check fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from functools import partial
+from html.parser import HTMLParser
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urlsplit
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.support.ui import WebDriverWait
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
+CHROMIUM_FLAGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage", "--window-size=1280,900", "--hide-scrollbars",
+]
+MATHJAX_CDN = re.compile(rb"https://cdn\.jsdelivr\.net/npm/mathjax@3/es5/")
+LOCAL_MATHJAX = "/__mathjax__/"
+SKIP_DIRS = ("_static", "_sources", "_images")
+PAGE_TIMEOUT = 30.0
+SEARCH_WORD = "grokking"
+
+# Waits for MathJax (if the page loads it) and for every <img> to load or fail
+# (scrolled into view first, for lazy images); then reports what it found.
+INSPECT_JS = r"""
+const done = arguments[arguments.length - 1];
+(async () => {
+  const settle = (img) => img.complete ? Promise.resolve() : new Promise((ok) => {
+    img.addEventListener('load', ok, {once: true});
+    img.addEventListener('error', ok, {once: true});
+    setTimeout(ok, 10000);
+  });
+  const images = Array.from(document.images);
+  for (const img of images) { img.scrollIntoView(); }
+  await Promise.all(images.map(settle));
+  window.scrollTo(0, 0);
+  const usesMathJax = Array.from(document.scripts).some((s) => /mathjax/i.test(s.src));
+  let mathjax = 'absent';
+  if (usesMathJax) {
+    const start = Date.now();
+    while (!(window.MathJax && MathJax.startup && MathJax.startup.promise) && Date.now() - start < 15000) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+      await MathJax.startup.promise;
+      mathjax = 'typeset';
+    } else {
+      mathjax = 'did not load';
+    }
+  }
+  const maths = Array.from(document.querySelectorAll('.math'));
+  const untypeset = maths.filter((m) => !m.querySelector('mjx-container')).map((m) => m.textContent.slice(0, 60));
+  const main = document.querySelector('main') || document.body;
+  const clone = main.cloneNode(true);
+  clone.querySelectorAll('pre, code, script, style, textarea, mjx-container').forEach((e) => e.remove());
+  const text = clone.textContent;
+  const raw = ['$$', '\\(', '\\['].filter((d) => text.includes(d));
+  done({
+    brokenImages: images.filter((i) => !(i.naturalWidth > 0)).map((i) => i.getAttribute('src')),
+    nImages: images.length,
+    nFigures: document.querySelectorAll('article img').length,
+    mathjax, nMath: maths.length, untypeset, raw,
+    links: Array.from(document.querySelectorAll('a[href]')).map((a) => a.href),
+  });
+})().catch((e) => done({error: String(e)}));
+"""
+
+
+@dataclass
+class PageReport:
+    path: str
+    problems: list[str] = field(default_factory=list)
+    summary: str = ""
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    """Static files, with the MathJax CDN URL rewritten to a local copy when one is given; records every status."""
+
+    mathjax: Path | None = None
+    statuses: list[tuple[str, int]] = []
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        path = unquote(urlsplit(self.path).path)
+        if self.mathjax is not None and path.startswith(LOCAL_MATHJAX):
+            target = (self.mathjax / path[len(LOCAL_MATHJAX):]).resolve()
+            if target.is_file() and target.is_relative_to(self.mathjax):
+                return self._send(target.read_bytes(), self.guess_type(str(target)))
+            return self.send_error(404)
+        local = Path(self.translate_path(path))
+        if local.is_dir():
+            local = local / "index.html"
+        if self.mathjax is not None and local.suffix == ".html" and local.is_file():
+            return self._send(MATHJAX_CDN.sub(LOCAL_MATHJAX.encode(), local.read_bytes()), "text/html; charset=utf-8")
+        return super().do_GET()
+
+    def _send(self, body: bytes, content_type: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        self.statuses.append((self.path, int(code) if str(code).isdigit() else 0))
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet
+        pass
+
+
+class _Ids(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("id", "name") and value:
+                self.ids.add(value)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        """The browser may drop a connection mid-response (a cancelled load): not a failure of the site."""
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
+
+
+def serve(html: Path, mathjax: Path | None) -> tuple[ThreadingHTTPServer, str, list[tuple[str, int]]]:
+    """Start the server in a thread: (server, base URL, the list it appends (path, status) to)."""
+    handler = type("Handler", (_Handler,), {"mathjax": mathjax, "statuses": []})
+    server = _Server(("127.0.0.1", 0), partial(handler, directory=str(html)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/", handler.statuses
+
+
+def start_browser(profile: str) -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in CHROMIUM_FLAGS + [f"--user-data-dir={profile}"]:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(PAGE_TIMEOUT)
+    driver.set_script_timeout(PAGE_TIMEOUT)
+    return driver
+
+
+def http_status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def check_page(driver: webdriver.Chrome, base: str, relative: str, statuses: list, screenshot: Path | None) -> tuple[PageReport, list[str]]:
+    report = PageReport(relative)
+    url = base + relative
+    status = http_status(url)
+    if status != 200:
+        report.problems.append(f"HTTP {status}")
+        return report, []
+    statuses.clear()
+    driver.get(url)
+    found = driver.execute_async_script(INSPECT_JS)
+    if "error" in found:
+        report.problems.append(f"page inspection failed: {found['error']}")
+        return report, []
+    for entry in driver.get_log("browser"):
+        if entry["level"] == "SEVERE":
+            report.problems.append(f"console error: {entry['message'][:300]}")
+    report.problems += [f"{path} loaded with HTTP {code}" for path, code in list(statuses) if code >= 400]
+    report.problems += [f"image with zero natural width: {src}" for src in found["brokenImages"]]
+    if relative.startswith("notebooks/") and found["nFigures"] == 0:
+        report.problems.append("chapter shows no figure (were its outputs saved without images?)")
+    if found["nMath"] and found["mathjax"] != "typeset":
+        report.problems.append(f"MathJax {found['mathjax']} ({found['nMath']} math elements)")
+    report.problems += [f"math not typeset: {text!r}" for text in found["untypeset"][:5]]
+    report.problems += [f"raw math delimiter {d!r} left in the text" for d in found["raw"]]
+    if screenshot is not None:
+        driver.save_screenshot(str(screenshot))
+    report.summary = f"{found['nFigures']} figures, {found['nImages']} images, {found['nMath']} math, {len(found['links'])} links"
+    return report, found["links"]
+
+
+def check_links(links: dict[str, set[str]], base: str, html: Path) -> list[str]:
+    """Every internal link -> a page served with 200 and, for #fragment, an element with that id."""
+    problems, status_of, ids_of = [], {}, {}
+    for link, pages in sorted(links.items()):
+        if not link.startswith(base):
+            continue
+        target, fragment = urldefrag(link)
+        if target not in status_of:
+            status_of[target] = http_status(target)
+        where = ", ".join(sorted(pages)[:3])
+        if status_of[target] != 200:
+            problems.append(f"broken link {link[len(base) - 1:]} (HTTP {status_of[target]}) on {where}")
+            continue
+        path = unquote(urlsplit(target).path)
+        if not fragment or not path.endswith((".html", "/")):
+            continue
+        if target not in ids_of:
+            file = html / path.lstrip("/")
+            parser = _Ids()
+            parser.feed((file / "index.html" if file.is_dir() else file).read_text(encoding="utf-8"))
+            ids_of[target] = parser.ids
+        if unquote(fragment) not in ids_of[target]:
+            problems.append(f"broken anchor {link[len(base) - 1:]} on {where}")
+    return problems
+
+
+def check_search(driver: webdriver.Chrome, base: str) -> tuple[list[str], int]:
+    driver.get(f"{base}search.html?q={SEARCH_WORD}")
+    try:
+        WebDriverWait(driver, PAGE_TIMEOUT).until(
+            lambda d: d.execute_script("const s = document.querySelector('#search-results .search-summary, #search-results p');"
+                                       " return s && /found|did not match/i.test(s.textContent);")
+        )
+    except TimeoutException:
+        return [f"search for {SEARCH_WORD!r} did not finish within {PAGE_TIMEOUT:.0f} s"], 0
+    hits = driver.execute_script("return document.querySelectorAll('#search-results ul.search li').length;")
+    errors = [f"console error on search: {e['message'][:300]}" for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    return errors + ([] if hits else [f"search for {SEARCH_WORD!r} found nothing"]), hits
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("html", nargs="?", type=Path, default=ROOT / "_build" / "html", help="built book (default _build/html)")
+    parser.add_argument("--screenshots", type=Path, default=None, help="where screenshots go (default: HTML_DIR/../screenshots)")
+    parser.add_argument("--mathjax", type=Path, default=os.environ.get("GROKBOOK_MATHJAX"), help="local MathJax 3 es5/ folder (default $GROKBOOK_MATHJAX)")
+    args = parser.parse_args()
+    html = args.html.resolve()
+    if not (html / "index.html").is_file():
+        sys.exit(f"browser_check: no {html / 'index.html'}; build the book first")
+    mathjax = args.mathjax.resolve() if args.mathjax else None
+    if mathjax is not None and not (mathjax / "tex-mml-chtml.js").is_file():
+        sys.exit(f"browser_check: --mathjax {mathjax} has no tex-mml-chtml.js (want the es5/ folder of npm's mathjax@3)")
+    shots = (args.screenshots or html.parent / "screenshots").resolve()
+    shots.mkdir(parents=True, exist_ok=True)
+    pages = sorted(p.relative_to(html).as_posix() for p in html.rglob("*.html") if p.relative_to(html).parts[0] not in SKIP_DIRS)
+
+    server, base, statuses = serve(html, mathjax)
+    failures, links = 0, {}
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="grokbook-chromium-") as profile:
+        driver = start_browser(profile)
+        try:
+            for relative in pages:
+                chapter = relative.startswith(("notebooks/", "book/"))
+                shot = shots / (relative.removesuffix(".html").replace("/", "__") + ".png") if chapter else None
+                report, page_links = check_page(driver, base, relative, statuses, shot)
+                for link in page_links:
+                    links.setdefault(link, set()).add(relative)
+                failures += len(report.problems)
+                print(f"{'FAIL' if report.problems else 'ok  '} {relative}  {report.summary}")
+                for problem in report.problems:
+                    print(f"       {problem}")
+            link_problems = check_links(links, base, html)
+            n_internal = sum(link.startswith(base) for link in links)
+            print(f"{'FAIL' if link_problems else 'ok  '} links: {n_internal} distinct internal links checked")
+            for problem in link_problems:
+                print(f"       {problem}")
+            search_problems, hits = check_search(driver, base)
+            print(f"{'FAIL' if search_problems else 'ok  '} search for {SEARCH_WORD!r}: {hits} pages found")
+            for problem in search_problems:
+                print(f"       {problem}")
+            failures += len(link_problems) + len(search_problems)
+        finally:
+            driver.quit()
+            server.shutdown()
+    print(f"browser check: {len(pages)} pages, {failures} problems, screenshots in {shots} ({time.perf_counter() - start:.0f} s)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
