@@ -322,6 +322,7 @@ class ResultStore:
         fd, temp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=SUFFIX, dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as handle:
+                os.fchmod(handle.fileno(), 0o644)  # mkstemp makes 0600; results are for every reader
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())

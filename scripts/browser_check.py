@@ -223,6 +223,7 @@ def check_page(driver: webdriver.Chrome, base: str, relative: str, statuses: lis
         report.problems.append(f"MathJax {found['mathjax']} ({found['nMath']} math elements)")
     report.problems += [f"math not typeset: {text!r}" for text in found["untypeset"][:5]]
     report.problems += [f"raw math delimiter {d!r} left in the text" for d in found["raw"]]
+    report.problems = list(dict.fromkeys(report.problems))  # a resource that failed twice is one problem
     if screenshot is not None:
         driver.save_screenshot(str(screenshot))
     report.summary = f"{found['nFigures']} figures, {found['nImages']} images, {found['nMath']} math, {len(found['links'])} links"

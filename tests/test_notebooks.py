@@ -79,7 +79,7 @@ def test_first_cell_is_the_tagged_colab_install(py: Path) -> None:
 
 @pytest.mark.parametrize("py", NOTEBOOKS, ids=lambda p: p.stem)
 def test_colab_cell_installs_only_in_colab(py: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    source = first_code_cell(nbformat.read(py.with_suffix(".ipynb"), as_version=4)).source
+    source = first_code_cell(jupytext.read(py)).source
     assert run_cell(source, monkeypatch, in_colab=False) == [], f"{py.stem}: the Colab cell must do nothing outside Colab"
     commands = run_cell(source, monkeypatch, in_colab=True)
     installs = [c for c in commands if "pip" in c and "install" in c and f"git+{REPOSITORY_URL}" in c]
