@@ -215,7 +215,9 @@ def check_page(driver: webdriver.Chrome, base: str, relative: str, statuses: lis
     for entry in driver.get_log("browser"):
         if entry["level"] == "SEVERE":
             report.problems.append(f"console error: {entry['message'][:300]}")
-    report.problems += [f"{path} loaded with HTTP {code}" for path, code in list(statuses) if code >= 400]
+    # (/favicon.ico is the browser's own probe on pages that declare no icon, not a resource of the page;
+    # if it fails where it matters, the console error above reports it)
+    report.problems += [f"{path} loaded with HTTP {code}" for path, code in list(statuses) if code >= 400 and path != "/favicon.ico"]
     report.problems += [f"image with zero natural width: {src}" for src in found["brokenImages"]]
     if relative.startswith("notebooks/") and found["nFigures"] == 0:
         report.problems.append("chapter shows no figure (were its outputs saved without images?)")
@@ -282,6 +284,9 @@ def main() -> int:
     mathjax = args.mathjax.resolve() if args.mathjax else None
     if mathjax is not None and not (mathjax / "tex-mml-chtml.js").is_file():
         sys.exit(f"browser_check: --mathjax {mathjax} has no tex-mml-chtml.js (want the es5/ folder of npm's mathjax@3)")
+    for program in (CHROMIUM, CHROMEDRIVER):
+        if not os.access(program, os.X_OK):
+            sys.exit(f"browser_check: {program} not found; install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
     shots = (args.screenshots or html.parent / "screenshots").resolve()
     shots.mkdir(parents=True, exist_ok=True)
     pages = sorted(p.relative_to(html).as_posix() for p in html.rglob("*.html") if p.relative_to(html).parts[0] not in SKIP_DIRS)
