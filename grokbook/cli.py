@@ -109,6 +109,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _summarise_value(values: list[Any]) -> str:
     """Mean over seeds (and its standard error when there are several) of one payload entry."""
+    missing = sum(value is None for value in values)
+    values = [value for value in values if value is not None]
+    if missing:
+        return f"None in {missing} seed(s)" + (f"; the others: {_summarise_value(values)}" if values else "")
     if isinstance(values[0], str):
         return ", ".join(sorted(set(values)))
     arrays = [np.asarray(value, dtype=float) for value in values]
@@ -117,10 +121,13 @@ def _summarise_value(values: list[Any]) -> str:
     stack = np.stack(arrays)  # (seeds, ...)
     if stack[0].size > 12:
         return f"array of shape {stack.shape[1:]}"
-    mean = np.array2string(stack.mean(axis=0), precision=4, separator=", ")
+    def text(x: np.ndarray) -> str:
+        return f"{x:.4g}" if x.ndim == 0 else np.array2string(x, precision=4, separator=", ")
+
+    mean = text(stack.mean(axis=0))
     if len(arrays) == 1:
         return mean
-    se = np.array2string(stack.std(axis=0, ddof=1) / np.sqrt(len(arrays)), precision=4, separator=", ")
+    se = text(stack.std(axis=0, ddof=1) / np.sqrt(len(arrays)))
     return f"{mean}  (se over seeds {se})"
 
 

@@ -23,8 +23,8 @@ File format (``FORMAT``)::
     <one line of JSON: config, seed, versions, git commit, wall time, ...>\\n
     <the payload: numpy .npz bytes, loaded with allow_pickle=False>
 
-A payload is a flat dict of numpy arrays, numbers and strings; numbers and
-strings come back as the same Python types.
+A payload is a flat dict of numpy arrays, numbers, strings and None; numbers,
+strings and None come back as the same Python types.
 """
 
 from __future__ import annotations
@@ -183,13 +183,16 @@ def _version(package: str) -> str:
 
 
 def _encode_payload(payload: Mapping[str, Any]) -> tuple[bytes, dict[str, str], dict]:
-    """Payload -> (.npz bytes, key -> kind, the payload as it will load), kind one of array/int/float/bool/str."""
+    """Payload -> (.npz bytes, key -> kind, the payload as it will load), kind one of array/int/float/bool/str/none."""
     if not isinstance(payload, Mapping):
         raise TypeError(f"payload must be a dict of arrays and numbers, got {type(payload).__name__}")
     arrays, kinds = {}, {}
     for key, value in payload.items():
         if not isinstance(key, str) or not key:
             raise TypeError(f"payload keys must be non-empty strings, got {key!r}")
+        if value is None:  # e.g. t_grok of a run that never grokked
+            kinds[key], arrays[key] = "none", np.zeros(0)
+            continue
         if isinstance(value, (bool, np.bool_)):
             kinds[key], value = "bool", bool(value)
         elif isinstance(value, Integral):
@@ -201,7 +204,7 @@ def _encode_payload(payload: Mapping[str, Any]) -> tuple[bytes, dict[str, str], 
         elif isinstance(value, (np.ndarray, list, tuple)):
             kinds[key] = "array"
         else:
-            raise TypeError(f"payload[{key!r}] must be a numpy array, a number or a string, got {type(value).__name__}")
+            raise TypeError(f"payload[{key!r}] must be a numpy array, a number, a string or None, got {type(value).__name__} (flatten dicts into keys like 'history.loss')")
         try:
             array = np.asarray(value)
         except ValueError as error:
@@ -215,9 +218,9 @@ def _encode_payload(payload: Mapping[str, Any]) -> tuple[bytes, dict[str, str], 
 
 
 def _from_arrays(arrays: Mapping[str, np.ndarray], kinds: Mapping[str, str]) -> dict:
-    """Arrays -> payload: 0-d arrays of kind int/float/bool/str become Python scalars again."""
-    convert = {"int": int, "float": float, "bool": bool, "str": str}
-    return {key: arrays[key] if kind == "array" else convert[kind](arrays[key].item()) for key, kind in kinds.items()}
+    """Arrays -> payload: 0-d arrays of kind int/float/bool/str become Python scalars again, kind none None."""
+    convert = {"int": int, "float": float, "bool": bool, "str": str, "none": lambda _: None}
+    return {key: arrays[key] if kind == "array" else convert[kind](arrays[key].item() if arrays[key].size else None) for key, kind in kinds.items()}
 
 
 def _decode_payload(data: bytes, kinds: Mapping[str, str]) -> dict:

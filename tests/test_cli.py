@@ -188,3 +188,15 @@ def test_python_dash_m_runs_the_command(tmp_path: Path) -> None:
     assert listing.returncode == 0 and "ising_sampler_check:" in listing.stdout
     wrong = subprocess.run([sys.executable, "-m", "grokbook", "run", "nope"], capture_output=True, text=True, env=env, cwd=tmp_path)
     assert wrong.returncode == 2 and wrong.stderr.count("\n") == 1 and "Traceback" not in wrong.stderr
+
+
+def test_show_summarises_none_and_strings(capsys: pytest.CaptureFixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def run(config: dict, seed: int) -> dict:
+        return {"t_grok": None if seed == 0 else 10 * seed, "label": "mlp", "curve": np.arange(3.0) + seed}
+
+    monkeypatch.setitem(EXPERIMENTS, "fake", Experiment("fake", "a stand-in", run, {"width": 4}, {"width": 64}))
+    assert run_cli(capsys, "run", "fake", "--seeds", "3", "--results", str(tmp_path))[0] == 0
+    status, out, _ = run_cli(capsys, "show", "fake", "--results", str(tmp_path))
+    assert status == 0 and "fake config" in out and "(quick)" in out
+    assert "t_grok: None in 1 seed(s); the others: 15  (se over seeds 5)" in out
+    assert "label: mlp" in out and "curve: [1., 2., 3.]" in out

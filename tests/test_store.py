@@ -60,6 +60,7 @@ def test_round_trip_keeps_types_and_metadata(tmp_path: Path) -> None:
         "np_loss": np.float64(0.125),
         "grokked": True,
         "label": "wolff",
+        "t_grok": None,
     }
     saved = store.save("demo", CONFIG, 3, payload, wall_time=1.5)
     loaded = store.load("demo", CONFIG, 3)
@@ -70,7 +71,7 @@ def test_round_trip_keeps_types_and_metadata(tmp_path: Path) -> None:
         np.testing.assert_array_equal(result.payload["list"], [1.5, 2.5])
         assert type(result.payload["steps"]) is int and result.payload["steps"] == 12
         assert type(result.payload["np_loss"]) is float and result.payload["np_loss"] == 0.125
-        assert result.payload["grokked"] is True and result.payload["label"] == "wolff"
+        assert result.payload["grokked"] is True and result.payload["label"] == "wolff" and result.payload["t_grok"] is None
     meta = loaded.meta
     assert loaded.wall_time == 1.5
     assert meta["config_hash"] == config_hash(CONFIG)
