@@ -121,6 +121,7 @@ def _summarise_value(values: list[Any]) -> str:
     stack = np.stack(arrays)  # (seeds, ...)
     if stack[0].size > 12:
         return f"array of shape {stack.shape[1:]}"
+
     def text(x: np.ndarray) -> str:
         return f"{x:.4g}" if x.ndim == 0 else np.array2string(x, precision=4, separator=", ")
 
