@@ -14,6 +14,5 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 export PATH="$PWD/.venv/bin:$PATH"
-export MPLBACKEND=Agg
 export TQDM_DISABLE=1
 export PYTHONHASHSEED=0
