@@ -42,6 +42,7 @@ __all__ = [
     "EnergyBinData",
     "energy_bin_data",
     "DEFAULT_CONFIG",
+    "SWEEPS",
     "run_config",
 ]
 
@@ -233,7 +234,8 @@ class EnergyBinData:
         bins: (n_bins, 2) inclusive energy bins.
         train_spins, test_spins: int8 (n, L, L); train_labels, test_labels: (n,) bin indices.
         inverted_spins: int8 (m, L, L), training lattices with ``n_inverted``
-            spins flipped, keeping the m that still fall in a bin; inverted_labels: (m,).
+            spins flipped, keeping the m that still fall in a bin; inverted_labels: (m,);
+            inverted_source: (m,) index of the training lattice each came from.
         n_inverted: spins flipped; n_inverted_dropped: lattices that left every bin.
         test_seen: (n_test,) bool, True where the test configuration also occurs in training.
     """
@@ -245,6 +247,7 @@ class EnergyBinData:
     test_labels: np.ndarray
     inverted_spins: np.ndarray
     inverted_labels: np.ndarray
+    inverted_source: np.ndarray
     n_inverted: int
     n_inverted_dropped: int
     test_seen: np.ndarray
@@ -317,6 +320,7 @@ def energy_bin_data(
         test_labels=test_labels,
         inverted_spins=inverted[keep],
         inverted_labels=inverted_labels[keep],
+        inverted_source=np.flatnonzero(keep),
         n_inverted=n_inverted,
         n_inverted_dropped=int((~keep).sum()),
         test_seen=overlap_mask(train_spins, test_spins),
@@ -343,6 +347,16 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "snapshot_every": 500,  # sparsity, gradient PCA, confidence, other test sets
     "n_pca_samples": 500,  # samples of each set in the gradient PCA
     "detail_epochs": [],  # snapshot epochs that also keep 2-D gradient and activation projections
+}
+
+#: The chapter's sweeps (paper scale, 5 seeds each): name -> (swept key, values, fixed overrides).
+#: The paper gives no values for beta, weight decay or c (figures only); these bracket its defaults.
+#: Dropout follows its Figs. 12-13 (width 144).
+SWEEPS: dict[str, tuple[str, list[Any], dict[str, Any]]] = {
+    "beta": ("beta", [0.25, 0.5, 1.0, 2.0, 4.0], {}),
+    "weight_decay": ("weight_decay", [0.0, 2.5e-4, 5e-4, 1e-3, 2e-3], {}),
+    "init_scale": ("init_scale", [1.0, 3.0, 5.0, 7.0, 9.0], {}),
+    "dropout": ("dropout", [0.0, 0.02, 0.04, 0.1, 0.2], {"width": 144}),
 }
 
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}

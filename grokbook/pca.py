@@ -8,7 +8,8 @@ The analyses of Hutchison & Yevick (arXiv 2510.25966, Secs. 4-6):
   each weight matrix, computed with ``torch.func`` (``vmap`` of ``grad``);
 * :func:`n_components`: principal components needed for a fraction (0.9) of the
   variance of those gradients (their Fig. 15); :func:`project_2d` for scatter
-  plots (their Figs. 14, 16-18);
+  plots (their Figs. 14, 16-18), both from the eigenvalues of a Gram matrix
+  (fast for a few hundred samples of thousands of gradient entries);
 * :func:`confidence`: the mean gap P_max - P_second of the softmax (their Fig. 19-20);
 * :func:`snapshot_metrics`: all of the above as a snapshot callback of
   :func:`grokbook.train.train`.
@@ -21,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.decomposition import PCA
 from torch.func import functional_call, grad, vmap
 
 from .data import Dataset
@@ -98,32 +98,50 @@ def _check_samples(Z: torch.Tensor | np.ndarray) -> torch.Tensor:
     return Z
 
 
+def _variances(Z: torch.Tensor) -> torch.Tensor:
+    """Variances along the principal axes of Z (n, d), descending: eigenvalues of the smaller Gram matrix."""
+    Z = Z - Z.mean(dim=0)
+    gram = Z @ Z.T if Z.shape[0] <= Z.shape[1] else Z.T @ Z  # same non-zero spectrum, the smaller side
+    return torch.linalg.eigvalsh(gram).flip(0).clamp(min=0.0) / (Z.shape[0] - 1)
+
+
 def n_components(Z: torch.Tensor | np.ndarray, fraction: float = 0.9) -> int:
     """Smallest number of principal components explaining ``fraction`` of the variance of Z (n, d).
 
-    The singular values of the centred data give the variances; this equals
-    scikit-learn's ``PCA(n_components=fraction).n_components_`` (the tests check it),
-    computed with one ``torch.linalg.svdvals`` call.  Zero-variance data give 0.
+    The variances are the eigenvalues of the centred Gram matrix (n x n, or
+    d x d when d < n), in float64; the count equals scikit-learn's
+    ``PCA(n_components=fraction).n_components_`` (the tests check it).
+    Zero-variance data give 0.
     """
     fraction = check_fraction("fraction", fraction, closed=True)
-    Z = _check_samples(Z)
-    variance = torch.linalg.svdvals(Z - Z.mean(dim=0)) ** 2
+    variance = _variances(_check_samples(Z))
     total = float(variance.sum())
     if total == 0.0:
         return 0
     cumulative = torch.cumsum(variance, 0) / total
-    return int(torch.searchsorted(cumulative, torch.tensor(fraction, dtype=cumulative.dtype) - 1e-12)) + 1
+    return min(int(torch.searchsorted(cumulative, torch.tensor(fraction, dtype=cumulative.dtype) - 1e-12)) + 1, variance.numel())
 
 
 def project_2d(Z: torch.Tensor | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Project samples Z (n, d) onto their two leading principal components (scikit-learn PCA).
+    """Project samples Z (n, d) onto their two leading principal components.
+
+    Uses the eigenvectors of the centred Gram matrix (the tests compare with
+    scikit-learn's PCA, up to the sign of each axis).
 
     Returns:
         coordinates (n, 2) and the explained variance ratios (2,).
     """
-    Z = _check_samples(Z).numpy()
-    pca = PCA(n_components=2, svd_solver="full").fit(Z)
-    return pca.transform(Z), pca.explained_variance_ratio_
+    Z = _check_samples(Z)
+    Z = Z - Z.mean(dim=0)
+    if Z.shape[0] <= Z.shape[1]:
+        values, vectors = torch.linalg.eigh(Z @ Z.T)  # scores = U S: eigenvectors of Z Z^T times sqrt(eigenvalue)
+        coords = vectors[:, -2:].flip(1) * values[-2:].flip(0).clamp(min=0.0).sqrt()
+    else:
+        values, vectors = torch.linalg.eigh(Z.T @ Z)
+        coords = Z @ vectors[:, -2:].flip(1)
+    total = float(values.clamp(min=0.0).sum())
+    ratio = values[-2:].flip(0).clamp(min=0.0) / total if total > 0 else torch.zeros(2, dtype=values.dtype)
+    return coords.numpy(), ratio.numpy()
 
 
 def confidence(logits: torch.Tensor, beta: float = 1.0) -> float:

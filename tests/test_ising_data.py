@@ -97,6 +97,8 @@ def test_inverted_labels_follow_energies(small_data):
     energies = ising.energy(small_data.inverted_spins)
     np.testing.assert_array_equal(small_data.inverted_labels, ising_data.bin_labels(energies, small_data.bins))
     assert len(small_data.inverted_spins) + small_data.n_inverted_dropped == len(small_data.train_spins)
+    source = small_data.train_spins[small_data.inverted_source]
+    assert np.all((source != small_data.inverted_spins).sum(axis=(1, 2)) == small_data.n_inverted)
 
 
 def test_overlap_mask_against_a_python_set():
@@ -120,3 +122,22 @@ def test_dataset_views(small_data):
 def test_run_config_rejects_unknown_keys():
     with pytest.raises(ValueError, match="unknown keys"):
         ising_data.run_config({"learning_rate": 1e-3}, seed=0)
+
+
+def test_run_config_small_run_returns_numbers():
+    config = {"n_per_bin": 16, "n_epochs": 20, "eval_every": 10, "snapshot_every": 10, "n_pca_samples": 8, "detail_epochs": [20]}
+    result = ising_data.run_config(config, seed=1)
+    np.testing.assert_array_equal(result["epochs"], [0, 10, 20])
+    np.testing.assert_array_equal(result["snapshot_epochs"], [0, 10, 20])
+    assert result["sparsity"].shape == (3, 5) and result["n90_test"].shape == (3, 5)
+    assert result["grad_2d@20"].shape == (5, 8, 2) and result["act_2d@20"].shape == (4, 64, 2)
+    assert isinstance(result["t_fit"], float)
+    again = ising_data.run_config(config, seed=1)
+    np.testing.assert_array_equal(result["test_acc"], again["test_acc"])
+    with pytest.raises(ValueError, match="detail_epochs"):
+        ising_data.run_config({**config, "detail_epochs": [15]}, seed=1)
+
+
+def test_sweeps_name_known_config_keys():
+    for key, values, fixed in ising_data.SWEEPS.values():
+        assert key in ising_data.DEFAULT_CONFIG and set(fixed) <= set(ising_data.DEFAULT_CONFIG) and len(values) >= 5

@@ -47,6 +47,7 @@ def test_n_components_agrees_with_scikit_learn(fraction):
     rng = np.random.default_rng(0)
     Z = rng.normal(size=(200, 30)) * np.geomspace(5, 0.1, 30)  # decaying spectrum
     assert pca.n_components(Z, fraction) == PCA(n_components=fraction, svd_solver="full").fit(Z).n_components_
+    assert pca.n_components(Z[:20], fraction) == PCA(n_components=fraction, svd_solver="full").fit(Z[:20]).n_components_  # n < d
 
 
 def test_n_components_of_a_rank_two_cloud():
@@ -56,12 +57,14 @@ def test_n_components_of_a_rank_two_cloud():
     assert pca.n_components(np.ones((5, 3))) == 0
 
 
-def test_project_2d_keeps_the_leading_directions():
+@pytest.mark.parametrize("shape", [(300, 7), (20, 50)])  # both sides of the Gram-matrix switch
+def test_project_2d_agrees_with_scikit_learn(shape):
     rng = np.random.default_rng(2)
-    Z = np.c_[10 * rng.normal(size=300), 3 * rng.normal(size=300), 0.1 * rng.normal(size=(300, 5))]
+    Z = rng.normal(size=shape) * np.geomspace(10, 0.1, shape[1]) + 1.0
     coords, ratio = pca.project_2d(Z)
-    assert coords.shape == (300, 2) and ratio[0] > ratio[1] > 0.05
-    assert abs(np.corrcoef(coords[:, 0], Z[:, 0])[0, 1]) > 0.99
+    reference = PCA(n_components=2, svd_solver="full").fit(Z)
+    np.testing.assert_allclose(ratio, reference.explained_variance_ratio_, rtol=1e-8)
+    np.testing.assert_allclose(np.abs(coords), np.abs(reference.transform(Z)), rtol=1e-6, atol=1e-8)
 
 
 def test_confidence():
