@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import integrate, special
+from scipy import integrate, special, stats
 
 from .validate import check_int, check_real
 
@@ -50,6 +50,7 @@ __all__ = [
     "critical_exponent_ball",
     "test_error_ball",
     "slow_grokking_time_ball",
+    "ball_start_in_gap_probability",
 ]
 
 
@@ -355,3 +356,27 @@ def slow_grokking_time_ball(eps: float, lambda2: float, D: int) -> float:
     D = check_int("D", D, minimum=1)
     rate = lambda2 + 1.0 / (D + 2)
     return math.log(eps**4 / (eps**4 - 1.0)) / (2.0 * rate)
+
+
+def ball_start_in_gap_probability(N: int, D: int, eps: float) -> float:
+    """Probability that the D-ball flow from w = 0 starts inside the gap (B3; our derivation, CLT approximation).
+
+    From w = 0 the flow first points along a = <y x> = eps e1 + delta_a, whose
+    transverse part is the mean of 2N terms of variance 1/(D + 2) per
+    component, so |delta_a_perp|^2 ~ chi^2_{D-1} / (2N (D + 2)).  Neglecting
+    the fluctuation of a_1, the direction is inside the gap
+    (eps cos(theta) >= 1) when |delta_a_perp|^2 <= eps^2 (eps^2 - 1):
+
+        P = F_{chi^2_{D-1}}(2N (D + 2) eps^2 (eps^2 - 1)).
+
+    This is the chi^2_{D-1} "fast branch" of the grokking-time distribution.
+
+    Args:
+        N: inputs per class, >= 1.
+        D: input dimension, >= 2.
+        eps: shift of each class, > 1.
+    """
+    N = check_int("N", N, minimum=1)
+    D = check_int("D", D, minimum=2)
+    eps = check_real("eps", eps, minimum=1.0, strict_minimum=True)
+    return float(stats.chi2.cdf(2 * N * (D + 2) * eps**2 * (eps**2 - 1), D - 1))

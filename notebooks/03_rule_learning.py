@@ -335,7 +335,7 @@ assert all(fit.ci[0] <= fit.theory <= fit.ci[1] for fit in fits.values())
 # first points along $a = \varepsilon e_1 + \delta a$, where the transverse part
 # $\delta a_\perp$ is nearly Gaussian with variance $1/[2N(D+2)]$ per component:
 # the student is in the gap at once when
-# $|\delta a_\perp|^2 \le (\varepsilon^2 - 1)\varepsilon^2$, a $\chi^2_{D-1}$ event,
+# $|\delta a_\perp|^2 \le (\varepsilon^2 - 1)\varepsilon^2$, a $\chi^2_{D-1}$ event (B3),
 # which is the fast branch. But those students then *leave* the gap, because the
 # transverse weights relax more slowly (rate $\lambda_{2,D}$) than the weight
 # along $e_1$ and end larger; and the fixed point $w^* = (G + \lambda_2)^{-1}a$ lies
@@ -349,7 +349,7 @@ G = np.einsum("snd,sne->sde", X, X) / (2 * N_B)
 w_star = np.linalg.solve(G + lambda2_B * np.eye(D), a[..., None])[..., 0]  # (S, D): end of the flow
 starts_in_gap = eps_B * rules.ball_cos_theta(a) >= 1
 ends_in_gap = eps_B * rules.ball_cos_theta(w_star) >= 1
-chi2_prediction = stats.chi2.cdf(2 * N_B * (D + 2) * eps_B**2 * (eps_B**2 - 1), D - 1)
+chi2_prediction = solvable.ball_start_in_gap_probability(N_B, D, eps_B)
 se_start = np.sqrt(chi2_prediction * (1 - chi2_prediction) / n_sets_B)
 print(f"in the gap as the flow starts: {starts_in_gap.mean():.3f} (chi2_{D - 1} estimate {chi2_prediction:.3f} +- {se_start:.3f})")
 print(f"in the gap at the end of the flow: {ends_in_gap.mean():.4f}")

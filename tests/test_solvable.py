@@ -118,6 +118,18 @@ def test_ball_error_vanishes_with_the_critical_exponent(D):
     assert solvable.critical_exponent_ball(D, xi=0.5) == pytest.approx(D / 2)
 
 
+def test_start_in_gap_probability_monte_carlo():
+    from grokbook import rules
+
+    N, D, eps, S = 10, 10, 1.01, 20_000
+    X, y = rules.ball_training_sets(S, N, D, eps, seed=4)
+    a = np.einsum("snd,n->sd", X, y) / (2 * N)
+    p_hat = np.mean(eps * rules.ball_cos_theta(a) >= 1)
+    p = solvable.ball_start_in_gap_probability(N, D, eps)
+    # the formula is a CLT approximation (it neglects the fluctuation of a_1); at this size it is within 4 SE
+    assert abs(p_hat - p) < 4 * math.sqrt(p * (1 - p) / S)
+
+
 def test_slow_peak_formula():
     assert solvable.slow_grokking_time_ball(1.01, 0.1, 10) == pytest.approx(math.log(1.01**4 / (1.01**4 - 1)) / (2 * (0.1 + 1 / 12)))
 
