@@ -1,0 +1,65 @@
+"""Time to grok a + b mod 97 (half the table), the prologue's recipe against a plain baseline.
+
+    python benchmarks/modular.py
+
+Both train Gromov's quadratic network with MSE and AdamW (lr 1e-2, weight
+decay 5) on the same split through ``grokbook.train.train``; the time to grok
+is the wall time of a run stopped at the first evaluation with test accuracy
+>= 0.99 (found by a first run; training is deterministic, so the timed run
+reaches the same state).
+
+- recipe (``modular.DEFAULT_CONFIG``): the first layer as a row lookup
+  ``W1[a] + W1[p + b]``, width 128, evaluated every 5 steps, one torch thread;
+- baseline, the plain prototype of issue 9: the literal product of the
+  (n, 2p) one-hot matrix with W1, width 512, evaluated every step, torch's
+  default thread count.
+
+The target is a time to grok under 5 s on 2 idle cores; the load average is
+printed because on a shared machine both times inflate.
+"""
+
+from __future__ import annotations
+
+import os
+
+import torch
+
+from grokbook import modular
+
+RECIPE: dict = {}  # modular.DEFAULT_CONFIG unchanged
+BASELINE = {"width": 512, "dense_one_hot": True, "eval_every": 1}
+
+
+def time_to_grok(config: dict, threads: int, seed: int = 0) -> tuple[float, float]:
+    """(steps to grok, wall seconds of a run stopped at that step) with ``threads`` torch threads."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        steps = modular.run_config(config, seed)["steps_to_grok"]
+        if steps != steps:  # NaN: never grokked within the budget
+            raise RuntimeError(f"{config} did not grok within {modular.DEFAULT_CONFIG['n_epochs']} steps")
+        timed = modular.run_config({**config, "n_epochs": int(steps)}, seed)
+        assert timed["steps_to_grok"] == steps, "a deterministic rerun should grok at the same step"
+        return steps, timed["wall_time"]
+    finally:
+        torch.set_num_threads(previous)
+
+
+def main() -> list[tuple[str, float, float, bool]]:
+    default_threads = torch.get_num_threads()
+    print(f"cores: {os.cpu_count()}, torch default threads: {default_threads}, load average (1 min) before: {os.getloadavg()[0]:.1f}")
+    recipe_steps, recipe_time = time_to_grok(RECIPE, threads=1)
+    baseline_steps, baseline_time = time_to_grok(BASELINE, threads=default_threads)
+    print(f"recipe:   groks at step {recipe_steps:.0f} in {recipe_time:.2f} s (target < 5 s on 2 idle cores)")
+    print(f"baseline: groks at step {baseline_steps:.0f} in {baseline_time:.2f} s")
+    print(f"load average (1 min) after: {os.getloadavg()[0]:.1f}")
+    return [
+        ("time to grok a+b mod 97 (s; baseline one-hot matmul, width 512)", recipe_time, baseline_time, False),
+        ("steps to grok a+b mod 97 (baseline width 512)", recipe_steps, baseline_steps, False),
+    ]
+
+
+if __name__ == "__main__":
+    from run import print_table
+
+    print_table(main())
