@@ -22,7 +22,7 @@ perfectly (zero test error) once ``|b| <= eps``.
 the exponent ``nu = (D + 1) / 2`` (paper Eq. 23).
 
 Equation labels: the paper's full text is not on file here, so apart from
-its Eq. 23 the labels (A1)-(A8), (B1)-(B2) are this module's own, and the
+its Eq. 23 the labels (A1)-(A8), (B1)-(B3) are this module's own, and the
 chapter ``notebooks/03_rule_learning`` derives each of them.  Every formula
 is tested against an independent reference in ``tests/test_solvable.py``.
 """
