@@ -534,8 +534,12 @@ def effective_dimension(N: np.ndarray, S_max: np.ndarray, *, n_boot: int = 1000,
     return fit
 
 
-def crossing_time(times: np.ndarray, D: np.ndarray, level: float = 1.0) -> np.ndarray:
+def crossing_time(times: np.ndarray, D: np.ndarray, level: float = 1.0, *, after_minimum: bool = False) -> np.ndarray:
     """First time D(t) crosses ``level`` from below, by linear interpolation (NaN if it never does).
+
+    With ``after_minimum`` the search starts at each curve's own minimum: the
+    crossing is then the rise *out of* the lowest point of D(t), not a
+    wobble of a curve that starts at the level.
 
     Args:
         times: (T,) increasing snapshot times.
@@ -552,6 +556,8 @@ def crossing_time(times: np.ndarray, D: np.ndarray, level: float = 1.0) -> np.nd
     level = check_real("level", level)
     below = curves < level
     up = below[:, :-1] & ~below[:, 1:]  # (R, T-1)
+    if after_minimum:
+        up &= np.arange(t.size - 1)[None, :] >= curves.argmin(axis=1)[:, None]
     result = np.full(curves.shape[0], np.nan)
     rows = np.flatnonzero(up.any(axis=1))
     i = up[rows].argmax(axis=1)

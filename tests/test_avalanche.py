@@ -118,6 +118,8 @@ def test_crossing_time_interpolates():
     assert av.crossing_time(t, [0.8, 0.9, 1.1, 1.2]) == pytest.approx(15.0)
     assert np.isnan(av.crossing_time(t, [1.1, 1.2, 1.3, 1.4]))
     np.testing.assert_allclose(av.crossing_time(t, [[0.8, 1.2, 1.2, 1.2], [0.9, 0.9, 0.9, 0.95]]), [5.0, np.nan])
+    assert av.crossing_time(t, [0.9, 1.1, 0.6, 1.4]) == pytest.approx(5.0)
+    assert av.crossing_time(t, [0.9, 1.1, 0.6, 1.4], after_minimum=True) == pytest.approx(25.0)
 
 
 @pytest.mark.parametrize("topology", av.TOPOLOGIES)
