@@ -52,6 +52,7 @@ def test_sandpile_mean_height_is_17_over_8():
     assert abs(per_system.mean() - 17 / 8) < 0.005 + 4 * error, (per_system.mean(), error)
 
 
+@pytest.mark.filterwarnings("ignore:Standard error for the MLE:DeprecationWarning")  # raised inside powerlaw 2.0
 def test_sandpile_on_barabasi_albert_has_mean_field_size_exponent():
     """Goh et al. 2003: threshold = degree, grains lost with probability f: tau = 3/2 (log-corrected at gamma = 3).
 
