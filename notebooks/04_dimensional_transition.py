@@ -452,15 +452,12 @@ variants = {  # name: (graphs, probe settings)
 sensitivity = {}
 print(f"{'variant':20s}{'before':>8s}{'lowest':>8s}{'highest':>8s}{'after':>8s}{'crossing':>10s}")
 for name, (variant_graphs, probe) in variants.items():
-    fit_variant = av.effective_dimension(config.N, np.maximum(cascade_sizes(runs.gradients, variant_graphs, **probe), 1))
+    fit_variant = av.effective_dimension(config.N, cascade_sizes(runs.gradients, variant_graphs, **probe))
     sensitivity[name] = fit_variant
     cross = av.crossing_time(snapshot_epochs, fit_variant.D, after_minimum=True)
     print(f"{name:20s}{fit_variant.D[before].mean():8.2f}{fit_variant.D.min():8.2f}{fit_variant.D.max():8.2f}{fit_variant.D[after].mean():8.2f}{cross:10.0f}")
 
 # %% [markdown]
-# (A snapshot whose loads are all below threshold has $S = 0$; the table
-# counts it as one toppling so that the logarithm exists.)
-#
 # The shuffle changes $D(t)$ by less than the width of its own band: the
 # probe sees the distribution of the gradient's entries, not their placement
 # on the graph. The knobs matter more: a higher threshold raises the peak

@@ -102,6 +102,14 @@ def test_make_graph_sizes_and_no_isolated_nodes():
             assert set(graph) == set(range(N))
 
 
+def test_largest_cluster_counts_topplings_of_the_biggest_connected_piece():
+    path = nx.path_graph(5)
+    topplings = np.array([[1, 0, 1], [2, 0, 1], [0, 0, 1], [3, 0, 1], [0, 0, 1]])  # (N, B)
+    np.testing.assert_array_equal(av.largest_cluster(topplings, path), [3, 0, 5])
+    with pytest.raises(ValueError, match="topplings"):
+        av.largest_cluster(np.ones((4, 2)), path)
+
+
 def test_effective_dimension_recovers_a_planted_exponent():
     rng = np.random.default_rng(0)
     N = np.array([81, 129, 201, 321, 505, 801, 1265, 2001])
