@@ -64,8 +64,13 @@ __all__ = [
 OPERATIONS: dict[str, Callable[[np.ndarray, np.ndarray, int], np.ndarray]] = {
     "add": lambda a, b, p: (a + b) % p,
     "sub": lambda a, b, p: (a - b) % p,
-    "div": lambda a, b, p: (a * np.array([pow(int(x), p - 2, p) for x in b], dtype=np.int64)) % p,
+    "div": lambda a, b, p: (a * _inverses(p)[b]) % p,
 }
+
+
+def _inverses(p: int) -> np.ndarray:
+    """b^(p-2) mod p for b = 0 .. p-1: the inverse of b mod a prime p (Fermat), 0 for b = 0."""
+    return np.array([pow(b, p - 2, p) for b in range(p)], dtype=np.int64)
 
 
 def _is_prime(n: int) -> bool:

@@ -177,6 +177,17 @@ assert delay > 10  # more than a decade between fitting and generalising
 assert slow["test_acc"][at_10_fit] < 0.9  # still far from generalising a decade after fitting
 
 # %% [markdown]
+# While the network memorises, its test loss *rises* above its initial value,
+# and it falls only when the test accuracy climbs, as in Power et al.'s curves:
+
+# %%
+fit_index, grok_index = (np.flatnonzero(slow["epochs"] == slow[key])[0] for key in ("steps_to_fit", "steps_to_grok"))
+peak = fit_index + np.argmax(slow["test_loss"][fit_index:grok_index])
+print(f"test loss: {slow['test_loss'][0]:.3f} at step 0, {slow['test_loss'][peak]:.3f} at its peak (step {slow['epochs'][peak]}), "
+      f"{slow['test_loss'][-1]:.3f} at the end")
+assert slow["test_loss"][peak] > 1.1 * slow["test_loss"][0] and slow["test_loss"][-1] < 0.7 * slow["test_loss"][0]
+
+# %% [markdown]
 # Power et al. report a delay of two to three decades for their transformer;
 # this network, built to grok fast, gets to a bit more than one.
 #
@@ -279,7 +290,7 @@ assert wd_steps[0] > 1.5 * wd_steps[2]  # weight decay 5 groks at least 1.5x soo
 # %%
 power_start, power_end = default["fourier_power"][0], default["fourier_power"][-1]  # (N, K)
 order = np.argsort(power_end.argmax(axis=1))
-fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
+fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), layout="constrained")
 for ax, power, title in [(axes[0], power_start, "initialisation"), (axes[1], power_end, f"step {default['epochs'][-1]}")]:
     share = power[order] / power[order].sum(axis=1, keepdims=True)
     ax.imshow(share.T, aspect="auto", origin="lower", cmap="Blues", interpolation="nearest")
