@@ -326,8 +326,8 @@ fig.legend(loc="upper right", bbox_to_anchor=(0.88, 0.88), fontsize=8)
 plt.show()
 
 # %% [markdown]
-# $D(t)$ starts at 1 (at initialisation the gradient entries look like the
-# null model's), *falls* below 1 on the plateau, rises through 1 while the
+# $D(t)$ starts at 1 (the value of the Gaussian null model), *falls* below
+# 1 on the plateau, rises through 1 while the
 # networks learn, peaks, and settles back just under 1 once they have. We
 # locate the rise through 1 as the first upward crossing after the minimum
 # of $D(t)$, for the fit and for each bootstrap replica:
