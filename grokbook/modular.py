@@ -12,19 +12,20 @@ arXiv 2301.02679),
     f(a, b) = W2^T (W1^T [e_a; e_b])^2,        W1: (2p, N),  W2: (N, p),
 
 trained with the mean squared error against one-hot targets.  It groks in
-tens of full-batch steps instead of Power et al.'s 10^5, which is what lets
-the book's prologue run on a laptop.  The first layer applied to a one-hot
+tens of full-batch steps (Power et al.'s transformer generalised about 10^3
+times later than it fitted), which is what lets the book's prologue run in
+seconds on a laptop.  The first layer applied to a one-hot
 vector is a row lookup, ``W1[a] + W1[p + b]``; :class:`QuadraticMLP` does
 that, or (``dense_one_hot=True``) the literal matrix product, which is the
 plain baseline of ``benchmarks/modular.py`` and the reference of the tests.
 
 The mechanism: a network that generalises computes with a few Fourier modes
 ``cos(2 pi k a / p)``, ``sin(2 pi k a / p)`` of its input (Nanda et al. 2023,
-Gromov 2023).  :func:`fourier_power` measures how each column (neuron) of the embedding
-``W1[:p]`` spreads over the frequencies ``k = 0 .. p // 2``, and
-:func:`neuron_frequencies` turns that into one number, the progress measure
-of the chapter: about p / 2 at initialisation, 1 when every neuron has
-settled on a single frequency.
+Gromov 2023).  :func:`fourier_power` measures how each column (neuron) of
+the embedding ``W1[:p]`` spreads over the frequencies ``k = 0 .. p // 2``,
+and :func:`neuron_frequencies` turns that into one number, the progress
+measure of the chapter: about p / 4 at initialisation, 1 when every neuron
+has settled on a single frequency.
 
 :func:`run_config` is one run of a sweep: a JSON-able config and a seed in,
 a plain dict of numpy arrays and floats out.
@@ -228,8 +229,10 @@ def neuron_frequencies(power: np.ndarray) -> np.ndarray:
 
     The mean of each neuron's :func:`effective_frequencies`, weighted by the
     neuron's share of the embedding's squared norm (so that neurons that
-    weight decay has switched off do not count).  About p / 2 at a random
-    initialisation, 1 when every neuron computes with a single frequency,
+    weight decay has switched off do not count).  About p / 4 at a random
+    Gaussian initialisation (one neuron's powers are chi^2 variables with 1
+    and 2 degrees of freedom, not the equal shares that would give p / 2;
+    25.2 for p = 97), 1 when every neuron computes with a single frequency,
     as in Gromov's analytic solution.
 
     Args:

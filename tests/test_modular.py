@@ -115,6 +115,13 @@ def test_fourier_power_of_pure_modes_and_of_noise():
     assert abs(np.mean(values) - expected) < 4 * standard_error + 0.01 * expected
 
 
+def test_neuron_frequencies_of_random_embeddings_is_about_a_quarter_of_p():
+    rng = np.random.default_rng(1)
+    for p in (31, 97):
+        values = [modular.neuron_frequencies(modular.fourier_power(rng.normal(size=(p, 128)))) for _ in range(10)]
+        assert abs(np.mean(values) / (p / 4) - 1) < 0.12  # the docstring's "about p / 4" (8.6 for 31, 25.2 for 97)
+
+
 def test_neuron_frequencies_weights_neurons_by_their_norm():
     power = np.array([[1.0, 1.0, 0.0], [0.0, 0.0, 3.0]])  # neuron 0 uses 2 frequencies, neuron 1 one
     assert modular.neuron_frequencies(power) == pytest.approx((2 * 2 + 3 * 1) / 5)
