@@ -46,6 +46,7 @@ __all__ = [
     "representation_dimension",
     "probe_snapshot",
     "probe_curves",
+    "progress",
     "transition_time",
     "lead_times",
 ]
@@ -165,6 +166,36 @@ def probe_curves(history: History) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     return epochs, {k: np.array([history.snapshots[e][k] for e in epochs], dtype=float) for k in names}
 
 
+def progress(epochs: np.ndarray, values: np.ndarray, *, start: float, tail: float = 0.1) -> np.ndarray:
+    """How far a curve has come from its value at ``start`` to its final plateau: (T,), 0 at start, 1 on the plateau.
+
+    ``(v(t) - v(start)) / (plateau - v(start))`` with ``v(start)`` interpolated
+    and the plateau the mean of the last ``tail`` fraction of the points (as in
+    :func:`grokbook.train.plateau_onset`); NaN everywhere when the two are equal.
+    This puts curves of different units on one axis (the chapter's figures);
+    :func:`transition_time` reads the change point off it.
+
+    Args:
+        epochs: (T,) increasing epochs, T >= 2; values: (T,) finite.
+        start: epoch of the baseline, within the epochs.
+        tail: fraction of points defining the plateau, in (0, 1].
+    """
+    t, v = np.asarray(epochs, dtype=float), np.asarray(values, dtype=float)
+    if t.ndim != 1 or t.shape != v.shape or t.size < 2 or np.any(np.diff(t) <= 0):
+        raise ValueError(f"epochs must be increasing and values the same shape (T >= 2,), got {t.shape} and {v.shape}")
+    if not np.all(np.isfinite(v)):
+        raise ValueError("values must be finite")
+    start = check_real("start", start, minimum=float(t[0]))
+    if start > t[-1]:
+        raise ValueError(f"start must be <= the last epoch {t[-1]}, got {start}")
+    tail = check_fraction("tail", tail, closed=True)
+    baseline = float(np.interp(start, t, v))
+    plateau = float(v[-max(1, int(round(tail * v.size))) :].mean())
+    if plateau == baseline:
+        return np.full(v.shape, np.nan)
+    return (v - baseline) / (plateau - baseline)
+
+
 def transition_time(
     epochs: np.ndarray, values: np.ndarray, *, start: float, level: float = 0.5, tail: float = 0.1, min_change: float = 0.1
 ) -> float:
@@ -188,33 +219,24 @@ def transition_time(
         tail: fraction of points defining the plateau, in (0, 1].
         min_change: least post-``start`` change, as a fraction of the curve's range, in [0, 1).
     """
-    t, v = np.asarray(epochs, dtype=float), np.asarray(values, dtype=float)
-    if t.ndim != 1 or t.shape != v.shape or t.size < 2 or np.any(np.diff(t) <= 0):
-        raise ValueError(f"epochs must be increasing and values the same shape (T >= 2,), got {t.shape} and {v.shape}")
-    if not np.all(np.isfinite(v)):
-        raise ValueError("values must be finite")
-    start = check_real("start", start, minimum=float(t[0]))
-    if start > t[-1]:
-        raise ValueError(f"start must be <= the last epoch {t[-1]}, got {start}")
     level = check_fraction("level", level)
-    tail = check_fraction("tail", tail, closed=True)
     min_change = check_real("min_change", min_change, minimum=0.0)
     if min_change >= 1:
         raise ValueError(f"min_change must lie in [0, 1), got {min_change}")
-    baseline = float(np.interp(start, t, v))
-    plateau = float(v[-max(1, int(round(tail * v.size))) :].mean())
-    span = float(v.max() - v.min())
-    if span == 0 or abs(plateau - baseline) <= min_change * span:
+    p = progress(epochs, values, start=start, tail=tail)  # validates the rest
+    if np.isnan(p).all() or np.ptp(p) * min_change >= 1:  # moved by <= min_change of its range (ptp(p) = range / move)
         return float("nan")
-    tt = np.concatenate([[start], t[t > start]])
-    progress = (np.concatenate([[baseline], v[t > start]]) - baseline) / (plateau - baseline)
-    hit = np.flatnonzero(progress >= level)
+    t = np.asarray(epochs, dtype=float)
+    after = t > start
+    tt = np.concatenate([[start], t[after]])
+    pp = np.concatenate([[0.0], p[after]])
+    hit = np.flatnonzero(pp >= level)
     if hit.size == 0:  # only with a noisy tail whose mean the curve never reaches
         return float("nan")
     i = int(hit[0])
     if i == 0:
         return float(tt[0])
-    return float(tt[i - 1] + (level - progress[i - 1]) / (progress[i] - progress[i - 1]) * (tt[i] - tt[i - 1]))
+    return float(tt[i - 1] + (level - pp[i - 1]) / (pp[i] - pp[i - 1]) * (tt[i] - tt[i - 1]))
 
 
 def lead_times(

@@ -130,3 +130,11 @@ def test_xor_snapshot_runs():
 def test_probe_snapshot_validates():
     with pytest.raises(ValueError, match="n_samples"):
         probes.probe_snapshot(XORMLP(2), xor_dataset(), 0, representation=lambda m, X: X, n_samples=1)
+
+
+def test_progress_is_zero_at_start_and_one_on_the_plateau():
+    t = np.arange(0, 101, 10.0)
+    v = 2.0 + 3.0 * np.clip((t - 20) / 40, 0, 1)
+    p = probes.progress(t, v, start=20)
+    assert p[t == 20] == pytest.approx(0.0) and np.allclose(p[t >= 60], 1.0)
+    assert np.isnan(probes.progress(t, np.ones_like(t), start=0)).all()
