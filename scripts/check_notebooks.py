@@ -23,7 +23,7 @@ def check_sync() -> list[str]:
             problems.append(f"{py.name} has no paired {ipynb.name}")
             continue
         diff = subprocess.run(
-            ["jupytext", "--diff", "--diff-format", "py:percent", str(py), str(ipynb)],
+            [sys.executable, "-m", "jupytext", "--diff", "--diff-format", "py:percent", str(py), str(ipynb)],
             capture_output=True, text=True, check=False,
         )
         if diff.returncode != 0 or diff.stdout.strip():
