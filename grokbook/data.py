@@ -20,7 +20,9 @@ class Dataset:
 
     Attributes:
         X_train: float tensor (n_train, ...) of inputs.
-        y_train: int64 tensor (n_train,) of class labels in [0, n_classes).
+        y_train: int64 tensor (n_train,) of class labels in [0, n_classes), or
+            (n_train, ...) for several labels per example (e.g. one per cell of
+            a cellular automaton); the model then returns logits (n_train, ..., n_classes).
         X_test, y_test: the same for the test set.
         n_classes: number of classes.
     """
@@ -38,8 +40,8 @@ class Dataset:
                 raise TypeError(f"X_{split} and y_{split} must be torch tensors")
             if len(X) == 0:
                 raise ValueError(f"X_{split} must not be empty")
-            if y.ndim != 1 or len(y) != len(X):
-                raise ValueError(f"y_{split} must have shape ({len(X)},), got {tuple(y.shape)}")
+            if y.ndim < 1 or len(y) != len(X):
+                raise ValueError(f"y_{split} must have shape ({len(X)},) or ({len(X)}, ...), got {tuple(y.shape)}")
             if y.dtype != torch.int64:
                 raise TypeError(f"y_{split} must be int64 class labels, got {y.dtype}")
             if len(y) and (y.min() < 0 or y.max() >= self.n_classes):

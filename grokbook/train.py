@@ -36,8 +36,11 @@ SnapshotFn = Callable[[torch.nn.Module, Dataset, int], dict[str, Any]]
 
 
 def cross_entropy(logits: torch.Tensor, y: torch.Tensor, beta: float = 1.0) -> torch.Tensor:
-    """Cross-entropy of softmax(beta * logits): beta is the softmax inverse temperature."""
-    return F.cross_entropy(beta * logits, y)
+    """Mean cross-entropy of softmax(beta * logits) over every label; beta is the softmax inverse temperature.
+
+    logits (n, ..., n_classes) and labels y (n, ...): several labels per example are averaged.
+    """
+    return F.cross_entropy(beta * logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
 
 
 def plateau_onset(epochs: np.ndarray, values: np.ndarray, *, tolerance: float = 0.01, tail: float = 0.1) -> int | None:

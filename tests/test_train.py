@@ -76,3 +76,15 @@ def test_dataset_validation():
         Dataset(X[:0], y[:0], X, y, n_classes=2)
     with pytest.raises(TypeError, match="y_train"):
         Dataset(X, y.float(), X, y, n_classes=2)
+
+
+def test_several_labels_per_example():
+    """Per-cell labels (n, L): accuracy and loss average over every cell."""
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(64, 6, generator=g)
+    y = (X > 0).long()  # (64, 6): one label per input coordinate
+    data = Dataset(X[:48], y[:48], X[48:], y[48:], n_classes=2)
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(6, 12), torch.nn.Unflatten(1, (6, 2)))
+    history = train(model, data, torch.optim.Adam(model.parameters(), lr=0.05), n_epochs=100, eval_every=50, progress=False)
+    assert history.train_acc[-1] > 0.95 and history.test_acc[-1] > 0.9
