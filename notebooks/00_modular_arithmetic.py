@@ -382,9 +382,3 @@ assert (measure[0] - measure[at_300]) / (measure[0] - measure[-1]) > 0.2 and slo
 #    delay at 40% of the table?
 # 3. Set `width` to 32 and 512. How do the steps to grok change, and how many
 #    distinct frequencies does the embedding use?
-#
-# ## References
-#
-# ```{bibliography}
-# :filter: docname in docnames
-# ```
