@@ -102,13 +102,14 @@ print(f"data generated in {data_seconds:.1f} s")
 
 # %%
 levels = ising_data.allowed_energies(8)
+level_E, level_counts = np.unique(train_E, return_counts=True)
 fig, (ax_h, *ax_s) = plt.subplots(1, 5, figsize=(12, 2.8), gridspec_kw={"width_ratios": [3, 1, 1, 1, 1]})
-ax_h.hist(train_E, bins=np.arange(-130, 10, 4) + 0.5, color=COLORS[0], label="training")
-for lo, hi in data.bins:
-    ax_h.axvspan(lo - 2, hi + 2, color="grey", alpha=0.12)
-ax_h.set(xlabel="energy $E$", ylabel="configurations")
-for k, ax in enumerate(ax_s):
-    show_spins(ax, data.train_spins[np.flatnonzero(data.train_labels == k)[60]], f"bin {k + 1}, E = {train_E[data.train_labels == k][60]}")
+ax_h.bar(level_E, level_counts, width=3, color=[COLORS[k] for k in ising_data.bin_labels(level_E, data.bins)])
+ax_h.set(xlabel="energy $E$ (one bar per allowed level)", ylabel="training configurations")
+examples = np.random.default_rng(0).integers(0, 1000, size=4)
+for k, (ax, i) in enumerate(zip(ax_s, examples)):
+    index = np.flatnonzero(data.train_labels == k)[i]
+    show_spins(ax, data.train_spins[index], f"bin {k + 1}, E = {train_E[index]}")
 plt.show()
 
 # %% [markdown]
