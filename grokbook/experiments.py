@@ -215,3 +215,18 @@ register(
     quick={"L": 16, "temperatures": [1.5, 2.0, 2.5, 3.5], "n_samples": 256, "n_chains": 16, "method": "wolff"},
     paper={"L": 64, "temperatures": [1.0, 1.5, 1.8, 2.0, 2.1, 2.2, 2.269, 2.35, 2.5, 3.0, 3.5], "n_samples": 2048, "n_chains": 32, "method": "wolff"},
 )
+
+
+def _modular_config(**changes: Any) -> dict:
+    from .modular import DEFAULT_CONFIG
+
+    return {**DEFAULT_CONFIG, **changes}
+
+
+register(
+    "modular_addition",
+    "Gromov's quadratic MLP on a o b mod p (chapter 0): curves, steps to fit and to grok",
+    "grokbook.modular:run_config",
+    quick=_modular_config(),
+    paper=_modular_config(train_fraction=0.15, n_epochs=3000, eval_every=10),
+)

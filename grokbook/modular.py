@@ -301,7 +301,8 @@ def run_config(config: dict[str, Any], seed: int) -> dict[str, Any]:
         seed: seeds the split, the initialisation and the training, >= 0.
 
     Returns:
-        A plain dict: ``config`` (the full config), ``seed``; the curves
+        A flat dict of arrays and numbers (what the results store keeps; the
+        config and seed are stored beside it): the curves
         ``epochs``, ``train_loss``, ``train_acc``, ``test_loss``, ``test_acc``
         ((n_evals,) arrays); ``steps_to_fit`` and ``steps_to_grok`` (first
         epoch with train / test accuracy >= 0.99, NaN if never),
@@ -335,8 +336,6 @@ def run_config(config: dict[str, Any], seed: int) -> dict[str, Any]:
     wall_time = time.perf_counter() - start
     curves = {k: getattr(history, k) for k in ("epochs", "train_loss", "train_acc", "test_loss", "test_acc")}
     result: dict[str, Any] = {
-        "config": config,
-        "seed": seed,
         **curves,
         "steps_to_fit": first_epoch_at(history.epochs, history.train_acc, 0.99),
         "steps_to_grok": first_epoch_at(history.epochs, history.test_acc, 0.99),

@@ -119,8 +119,8 @@ for name, run in [("a + b", default), ("a - b", subtraction)]:
 # %%
 # NBVAL_IGNORE_OUTPUT
 for name, run in [("a + b", default), ("a - b", subtraction)]:
-    print(f"{name}: {run['config']['n_epochs']} steps in {run['wall_time']:.1f} s; grokked after about "
-          f"{run['wall_time'] * run['steps_to_grok'] / run['config']['n_epochs']:.1f} s")
+    print(f"{name}: {run['epochs'][-1]} steps in {run['wall_time']:.1f} s; grokked after about "
+          f"{run['wall_time'] * run['steps_to_grok'] / run['epochs'][-1]:.1f} s")
 
 # %%
 def plot_run(run, title):
