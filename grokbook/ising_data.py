@@ -378,7 +378,10 @@ def run_config(config: dict[str, Any], seed: int) -> dict[str, Any]:
     Returns:
         a dict of floats and numpy arrays: ``epochs``, ``train_acc``, ``test_acc``,
         ``train_loss``, ``test_loss`` (every ``eval_every`` epochs); ``t_fit``,
-        ``t_grok``, ``delay`` (NaN when a plateau is not reached); and, at the
+        ``t_grok``, ``delay`` (NaN when a plateau is not reached); ``test_plateau``
+        (mean of the last 10% of the test curve) and ``test_at_fit`` (test accuracy
+        at t_fit): a run generalised late only if the first clearly exceeds the
+        second (a flat test curve also has an early "t_grok"); and, at the
         snapshot epochs ``snapshot_epochs``, each array of
         :func:`grokbook.pca.snapshot_metrics` (e.g. ``sparsity`` (n_snap, depth + 1),
         ``n90_train``, ``acc_unseen``, ``acc_inverted``, ``confidence_test``); at each
@@ -437,6 +440,9 @@ def run_config(config: dict[str, Any], seed: int) -> dict[str, Any]:
         "t_grok": math.nan if t_grok is None else float(t_grok),
     }
     result["delay"] = result["t_grok"] - result["t_fit"]
+    tail = max(1, int(round(0.1 * len(history.epochs))))  # the plateau of t_grok (plateau_onset's default tail)
+    result["test_plateau"] = float(history.test_acc[-tail:].mean())
+    result["test_at_fit"] = float(np.interp(result["t_fit"], history.epochs, history.test_acc)) if t_fit is not None else math.nan
     snap_epochs = sorted(history.snapshots)
     result["snapshot_epochs"] = np.asarray(snap_epochs)
     common = set.intersection(*(set(history.snapshots[e]) for e in snap_epochs))

@@ -131,7 +131,7 @@ def test_run_config_small_run_returns_numbers():
     np.testing.assert_array_equal(result["snapshot_epochs"], [0, 10, 20])
     assert result["sparsity"].shape == (3, 5) and result["n90_test"].shape == (3, 5)
     assert result["grad_2d@20"].shape == (5, 8, 2) and result["act_2d@20"].shape == (4, 64, 2)
-    assert isinstance(result["t_fit"], float)
+    assert isinstance(result["t_fit"], float) and result["test_plateau"] == pytest.approx(result["test_acc"][-1])
     again = ising_data.run_config(config, seed=1)
     np.testing.assert_array_equal(result["test_acc"], again["test_acc"])
     with pytest.raises(ValueError, match="detail_epochs"):
