@@ -230,3 +230,18 @@ register(
     quick=_modular_config(),
     paper=_modular_config(train_fraction=0.15, n_epochs=3000, eval_every=10),
 )
+
+
+def _ising_config(**changes: Any) -> dict:
+    from .ising_data import DEFAULT_CONFIG
+
+    return {**DEFAULT_CONFIG, **changes}
+
+
+register(
+    "ising_grokking",
+    "The Ising paper's MLP on four energy bins of 8x8 configurations (chapter 2); sweeps via --set beta=...",
+    "grokbook.ising_data:run_config",
+    quick=_ising_config(n_epochs=20_000, n_pca_samples=256),
+    paper=_ising_config(),
+)

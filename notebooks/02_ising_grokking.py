@@ -59,6 +59,7 @@ from sklearn.metrics import silhouette_score
 from tqdm import tqdm
 
 from grokbook import ising, ising_data
+from grokbook.experiments import run_sweep
 from grokbook.plots import COLORS, set_style, show_spins
 from grokbook.scale import current_scale
 
@@ -506,10 +507,11 @@ assert run["confidence_test"][-1] > run["confidence_test"][after_fit].min() + 0.
 
 # %%
 sweep_results = {}
-if PAPER:
+if PAPER:  # through the results store: resumable, and shared with `grokbook run ising_grokking --set KEY=VALUE`
     for name, (key, values, fixed) in ising_data.SWEEPS.items():
         for value in tqdm(values, desc=name):
-            runs = [ising_data.run_config({**fixed, key: value, "snapshot_every": 1000, "n_pca_samples": 64}, seed=s) for s in range(5)]
+            overrides = {**fixed, key: value, "snapshot_every": 1000, "n_pca_samples": 64}
+            runs = [result.payload for result in run_sweep("ising_grokking", scale="paper", overrides=overrides, seeds=5, progress=False).results]
             sweep_results[name, value] = {k: np.array([r[k] for r in runs]) for k in ("t_fit", "t_grok", "delay", "test_plateau", "test_at_fit")}
     for (name, value), r in sweep_results.items():
         grokked = r["test_plateau"] > r["test_at_fit"] + 0.1  # a flat test curve has an early t_grok too
@@ -576,9 +578,3 @@ else:
 # 4. Train the same network on the phase task instead (configurations from
 #    `ising.sample` below and above $T_c$, labelled by phase, as in
 #    Carrasquilla and Melko): does it grok?
-#
-# ## References
-#
-# ```{bibliography}
-# :filter: docname in docnames
-# ```
