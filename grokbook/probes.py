@@ -47,6 +47,7 @@ __all__ = [
     "probe_snapshot",
     "probe_curves",
     "progress",
+    "plateau_change",
     "transition_time",
     "lead_times",
 ]
@@ -188,12 +189,24 @@ def progress(epochs: np.ndarray, values: np.ndarray, *, start: float, tail: floa
     start = check_real("start", start, minimum=float(t[0]))
     if start > t[-1]:
         raise ValueError(f"start must be <= the last epoch {t[-1]}, got {start}")
-    tail = check_fraction("tail", tail, closed=True)
-    baseline = float(np.interp(start, t, v))
-    plateau = float(v[-max(1, int(round(tail * v.size))) :].mean())
-    if plateau == baseline:
+    baseline, change = plateau_change(t, v, start=start, tail=tail)
+    if change == 0:
         return np.full(v.shape, np.nan)
-    return (v - baseline) / (plateau - baseline)
+    return (v - baseline) / change
+
+
+def plateau_change(epochs: np.ndarray, values: np.ndarray, *, start: float, tail: float = 0.1) -> tuple[float, float]:
+    """A curve's value at ``start`` (interpolated) and how far its final plateau lies from it.
+
+    The plateau is the mean of the last ``tail`` fraction of the points, in (0, 1].
+
+    Returns:
+        (v(start), plateau - v(start)).
+    """
+    tail = check_fraction("tail", tail, closed=True)
+    v = np.asarray(values, dtype=float)
+    baseline = float(np.interp(start, np.asarray(epochs, dtype=float), v))
+    return baseline, float(v[-max(1, int(round(tail * v.size))) :].mean()) - baseline
 
 
 def transition_time(
@@ -240,25 +253,39 @@ def transition_time(
 
 
 def lead_times(
-    history: History, *, start: float, level: float = 0.5, min_change: float = 0.1
-) -> dict[str, dict[str, Any]]:
+    history: History, *, start: float, end: float, level: float = 0.5, min_change: float = 0.1
+) -> dict[str, dict[str, float]]:
     """How long before the test accuracy each probe of a run makes its transition.
 
     Applies :func:`transition_time` (from ``start``) to the test accuracy and
     to every probe curve of :func:`probe_curves`; the lead of a probe is
     ``t_test - t_probe`` (> 0: the probe moves first), also as a fraction of
-    ``t_test - start``.
+    the grokking window ``end - start`` (in this book t_grok - t_fit).
+
+    Args:
+        history: a run trained with ``snapshot=probe_snapshot`` (or any scalar snapshots).
+        start: epoch from which transitions are sought (t_fit).
+        end: the end of the window, > start (t_grok).
+        level, min_change: as in :func:`transition_time`.
 
     Returns:
-        name -> {"t": transition epoch, "lead": epochs, "lead_fraction": lead / (t_test - start)}
-        with NaN where a curve has no transition; the entry "test_acc" holds the reference.
+        name -> {"t": transition epoch, "lead": epochs, "lead_fraction": lead / (end - start),
+        "change": (plateau - v(start)) / |v(start)|, how much the curve moves after ``start``},
+        NaN where a curve has no transition; the entry "test_acc" holds the reference.
+
+    Raises:
+        ValueError: the test accuracy has no transition after ``start``.
     """
+    if not end > start:
+        raise ValueError(f"end must be > start = {start}, got {end}")
     epochs, curves = probe_curves(history)
     t_test = transition_time(history.epochs, history.test_acc, start=start, level=level, min_change=min_change)
-    if not np.isfinite(t_test) or t_test <= start:
-        raise ValueError(f"the test accuracy has no transition after start = {start} (got {t_test}); nothing to lead")
-    out = {"test_acc": {"t": t_test, "lead": 0.0, "lead_fraction": 0.0}}
-    for name, values in curves.items():
-        t = transition_time(epochs, values, start=start, level=level, min_change=min_change)
-        out[name] = {"t": t, "lead": t_test - t, "lead_fraction": (t_test - t) / (t_test - start)}
+    if not np.isfinite(t_test):
+        raise ValueError(f"the test accuracy has no transition after start = {start}; nothing to lead")
+    out = {}
+    for name, (x, values) in {"test_acc": (history.epochs, history.test_acc), **{k: (epochs, v) for k, v in curves.items()}}.items():
+        t = transition_time(x, values, start=start, level=level, min_change=min_change)
+        baseline, change = plateau_change(x, values, start=start)
+        relative = change / abs(baseline) if baseline != 0 else float("nan")
+        out[name] = {"t": t, "lead": t_test - t, "lead_fraction": (t_test - t) / (end - start), "change": relative}
     return out

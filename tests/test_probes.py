@@ -110,11 +110,14 @@ def test_lead_times_are_defined_against_the_test_accuracy():
     t = np.arange(0, 101, 10)
     acc = np.clip((t - 40) / 40, 0, 1) * 0.9 + 0.1  # half-way at 60
     history = History(t, acc, acc, acc, acc, snapshots={int(e): {"early": float(np.clip((e - 20) / 40, 0, 1)), "flat": 1.0} for e in t})
-    leads = probes.lead_times(history, start=0)
+    leads = probes.lead_times(history, start=0, end=80)
     assert leads["test_acc"]["t"] == pytest.approx(60)
     assert leads["early"]["t"] == pytest.approx(40) and leads["early"]["lead"] == pytest.approx(20)
-    assert leads["early"]["lead_fraction"] == pytest.approx(20 / 60)
-    assert np.isnan(leads["flat"]["t"])
+    assert leads["early"]["lead_fraction"] == pytest.approx(20 / 80)
+    with pytest.raises(ValueError, match="end"):
+        probes.lead_times(history, start=10, end=10)
+    assert np.isnan(leads["flat"]["t"]) and leads["flat"]["change"] == 0.0
+    assert leads["test_acc"]["change"] == pytest.approx((1.0 - 0.1) / 0.1)
 
 
 def test_xor_snapshot_runs():
