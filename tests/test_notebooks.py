@@ -23,9 +23,12 @@ import pytest
 import yaml
 from IPython.core.inputtransformer2 import TransformerManager
 
+import grokbook
+
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.py"))
 REPOSITORY_URL = yaml.safe_load((REPO / "_config.yml").read_text())["repository"]["url"]
+RELEASE_TAG = f"v{grokbook.__version__}"  # Colab installs the release the notebook was written for, never a moving branch
 
 
 def first_code_cell(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -75,6 +78,7 @@ def test_first_cell_is_the_tagged_colab_install(py: Path) -> None:
         match = re.search(r"git\+(https://\S+?)@([\w.\-/]+)", cell.source)
         assert match, f"{name}: first code cell must pip install git+<repository>@<tag or commit>"
         assert match.group(1).removesuffix(".git") == REPOSITORY_URL, f"{name}: installs {match.group(1)}, _config.yml names {REPOSITORY_URL}"
+        assert match.group(2) == RELEASE_TAG, f"{name}: installs @{match.group(2)}, the release tag is {RELEASE_TAG}"
 
 
 @pytest.mark.parametrize("py", NOTEBOOKS, ids=lambda p: p.stem)
