@@ -38,7 +38,12 @@ __all__ = [
     "critical_exponent_fit",
     "TensorNetworkAttention",
     "perceptron_features",
+    "ABSENT",
+    "CellLogits",
 ]
+
+#: Input value of an absent site: left padding that lets strings of several lengths share one tensor.
+ABSENT = 2
 
 
 # ---------------------------------------------------------------- Model A
@@ -336,15 +341,25 @@ class TensorNetworkAttention(torch.nn.Module):
             self.A = torch.nn.Parameter(A)
         self.B = torch.nn.Parameter(B)
 
-    def environments(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def environments(self, x: torch.Tensor, present: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Left and right environments of every site, each (n, L, d).
 
         ``left[:, i]`` summarises sites < i and ``right[:, i]`` sites > i (the
-        boundary vector where there are none).
+        boundary vector where there are none).  ``present`` (n, L) bool marks
+        the sites that exist; an absent site passes the environments through
+        unchanged (its transfer matrix is the identity), so a string padded
+        with absent sites at its left end has the environments of the
+        unpadded string (to a relative 1e-12 per absent site, the guard of the
+        normalisation): this is how strings of several lengths share a batch.
         """
         x = _check_strings(x)
         n, L = x.shape
         site = self.A.permute(2, 0, 1)[x]  # (n, L, d, d): A^{(x_i)}
+        if present is not None:
+            if not isinstance(present, torch.Tensor) or present.shape != x.shape or present.dtype != torch.bool:
+                raise ValueError(f"present must be a bool tensor of shape {tuple(x.shape)}")
+            identity = torch.eye(self.d, dtype=site.dtype).expand_as(site)
+            site = torch.where(present[:, :, None, None], site, identity)
         boundary = torch.full((n, self.d), self.d**-0.5, dtype=self.A.dtype)
         left, right = [boundary], [boundary]
         for i in range(L - 1):
@@ -358,6 +373,40 @@ class TensorNetworkAttention(torch.nn.Module):
         left, right = self.environments(x)
         readout = self.B.permute(2, 0, 1)[x]  # (n, L, d, d): B^{(x_i)}
         return torch.einsum("nla,nlab,nlb->nl", left, readout, right)
+
+
+class CellLogits(torch.nn.Module):
+    """Per-cell two-class logits of a :class:`TensorNetworkAttention`, for the book's training loop.
+
+    The logit z_i enters as the pair (0, z_i), whose softmax cross-entropy is
+    the logistic loss of z_i.  Inputs may carry :data:`ABSENT` sites at their
+    left end (strings of several lengths padded to one): those sites pass the
+    environments through unchanged, so the present sites get (to rounding) the
+    logits of the unpadded string, and they output the fixed pair (0, -1e4):
+    class 0 with zero loss and zero gradient.  Label absent sites 0; they
+    then count as correct in :func:`grokbook.train.train`'s accuracy, so
+    measure accuracies on present sites only (``x != ABSENT``).
+
+    Args:
+        network: the tensor network whose logits to return.
+    """
+
+    def __init__(self, network: TensorNetworkAttention) -> None:
+        super().__init__()
+        if not isinstance(network, TensorNetworkAttention):
+            raise TypeError(f"network must be a TensorNetworkAttention, got {type(network).__name__}")
+        self.network = network
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits (n, L, 2) of strings x (n, L) of 0, 1 and ABSENT."""
+        if not isinstance(x, torch.Tensor) or x.ndim != 2:
+            raise ValueError("x must be a 2-D (n, L) tensor")
+        present = x != ABSENT
+        cells = torch.where(present, x, 0)
+        left, right = self.network.environments(cells, present)
+        z = torch.einsum("nla,nlab,nlb->nl", left, self.network.B.permute(2, 0, 1)[cells], right)  # (n, L)
+        zero = torch.zeros_like(z)
+        return torch.where(present[..., None], torch.stack([zero, z], dim=-1), torch.stack([zero, zero - 1e4], dim=-1))
 
 
 def _check_strings(x: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,251 @@
+"""Elementary cellular automaton rule 30 as a learning task (Zunkovic & Ilievski, arXiv 2210.15435).
+
+The task of the paper's cellular-automaton experiments: from a binary string
+x, predict every cell of the string after ``j`` applications of rule 30,
+
+    y_i = x_{i-1} XOR (x_i OR x_{i+1}),
+
+with fixed-zero boundaries (a zero cell is padded on each side again at every
+application, as in the authors' code).  After ``j`` applications cell i
+depends on x_{i-j} ... x_{i+j}: a (2j + 1)-local rule.  The training set is
+every binary string of a short length (the code's ``dataset_mode=all``); the
+code also trains on random crops of each batch, with the labels recomputed on
+the crop (:func:`random_crop`); the test strings are long random strings, so a
+model that scores on them has learned the local rule rather than the training
+strings.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import partial
+from typing import Any
+
+import numpy as np
+import torch
+
+from .data import Dataset
+from .probes import representation_dimension, transition_time
+from .rules import ABSENT, CellLogits, TensorNetworkAttention
+from .train import train
+from .validate import check_int, check_real
+
+__all__ = ["rule30", "all_strings", "random_strings", "random_crop", "crop_dataset", "automaton_probe", "TAIL", "DEFAULT_CONFIG", "PAPER_CONFIG", "run_config"]
+
+
+def _check_strings(x: torch.Tensor) -> torch.Tensor:
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a torch tensor of 0/1 strings, got {type(x).__name__}")
+    if x.ndim != 2 or x.shape[1] < 1:
+        raise ValueError(f"x must have shape (n, L) with L >= 1, got {tuple(x.shape)}")
+    if torch.any((x != 0) & (x != 1)):
+        raise ValueError("x must hold only 0 and 1")
+    return x.long()
+
+
+def rule30(x: torch.Tensor, j: int = 1) -> torch.Tensor:
+    """Apply elementary rule 30 ``j`` times with fixed-zero boundaries.
+
+    Args:
+        x: (n, L) int tensor of 0/1 cells.
+        j: number of applications, >= 1 (cell i then depends on cells i-j ... i+j).
+
+    Returns:
+        (n, L) int64 tensor, the configuration after j steps.
+    """
+    x = _check_strings(x)
+    j = check_int("j", j, minimum=1)
+    for _ in range(j):
+        padded = torch.nn.functional.pad(x, (1, 1))  # (n, L + 2), zeros at both ends
+        x = padded[:, :-2] ^ (padded[:, 1:-1] | padded[:, 2:])
+    return x
+
+
+def all_strings(L: int) -> torch.Tensor:
+    """Every binary string of length L, (2^L, L) int64, row k the binary digits of k (most significant first)."""
+    L = check_int("L", L, minimum=1, maximum=24)
+    k = torch.arange(2**L)[:, None]
+    return (k >> torch.arange(L - 1, -1, -1)) & 1
+
+
+def random_strings(n: int, L: int, *, seed: int = 0) -> torch.Tensor:
+    """n strings of L independent fair bits, (n, L) int64."""
+    n = check_int("n", n, minimum=1)
+    L = check_int("L", L, minimum=1)
+    generator = torch.Generator().manual_seed(check_int("seed", seed, minimum=0))
+    return torch.randint(0, 2, (n, L), generator=generator)
+
+
+def random_crop(x: torch.Tensor, L_min: int, L_max: int, j: int, *, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """One random window of a batch, with its labels recomputed on the window (the paper code's augmentation).
+
+    One length l ~ U{L_min, ..., L_max} and one offset ~ U{0, ..., L - l} are
+    drawn for the whole batch; the labels are ``rule30(window, j)``, so the
+    zero boundaries sit at the window's edges.
+
+    Args:
+        x: (n, L) batch of strings.
+        L_min, L_max: range of window lengths, 1 <= L_min <= L_max <= L.
+        j: applications of rule 30, >= 1.
+        generator: torch random generator of the draw.
+
+    Returns:
+        windows (n, l) and labels (n, l).
+    """
+    x = _check_strings(x)
+    L_max = check_int("L_max", L_max, minimum=1, maximum=x.shape[1])
+    L_min = check_int("L_min", L_min, minimum=1, maximum=L_max)
+    length = int(torch.randint(L_min, L_max + 1, (1,), generator=generator))
+    offset = int(torch.randint(0, x.shape[1] - length + 1, (1,), generator=generator))
+    window = x[:, offset : offset + length]
+    return window, rule30(window, j)
+
+
+def crop_dataset(L_min: int, L_max: int, j: int, *, n_held_out: int = 32, seed: int = 0) -> Dataset:
+    """Every string of lengths L_min ... L_max with its labels: the windows the paper's random crops draw from.
+
+    The paper's code draws, for each batch of the 2^L_max strings, one random
+    window of length L_min ... L_max (:func:`random_crop`); since the strings
+    are all strings, the windows are all strings of those lengths, which we
+    train on at once.  Shorter strings are padded at their left end with
+    :data:`grokbook.rules.ABSENT` (label 0) to length L_max, for
+    :class:`grokbook.rules.CellLogits`.  ``n_held_out`` random strings of
+    length L_max are kept out of training as the test split: unseen strings of
+    a seen length (the long test strings, of another shape, are measured
+    separately, e.g. by a snapshot callback).
+
+    Args:
+        L_min, L_max: window lengths, 1 <= L_min <= L_max <= 16.
+        j: applications of rule 30, >= 1.
+        n_held_out: strings of length L_max in the test split, 1 <= n_held_out < 2^L_max.
+        seed: seed of the held-out choice.
+
+    Returns:
+        Dataset with X (n, L_max) in {0, 1, ABSENT} and per-cell labels y (n, L_max), 2 classes.
+    """
+    L_max = check_int("L_max", L_max, minimum=1, maximum=16)
+    L_min = check_int("L_min", L_min, minimum=1, maximum=L_max)
+    n_held_out = check_int("n_held_out", n_held_out, minimum=1, maximum=2**L_max - 1)
+    generator = torch.Generator().manual_seed(check_int("seed", seed, minimum=0))
+    X, y = [], []
+    for L in range(L_min, L_max + 1):
+        strings = all_strings(L)
+        X.append(torch.nn.functional.pad(strings, (L_max - L, 0), value=ABSENT))
+        y.append(torch.nn.functional.pad(rule30(strings, j), (L_max - L, 0), value=0))
+    X, y = torch.cat(X), torch.cat(y)  # (n, L_max), the strings of length L_max last
+    held_out = len(X) - 2**L_max + torch.randperm(2**L_max, generator=generator)[:n_held_out]
+    keep = torch.ones(len(X), dtype=torch.bool)
+    keep[held_out] = False
+    return Dataset(X_train=X[keep], y_train=y[keep], X_test=X[held_out], y_test=y[held_out], n_classes=2)
+
+
+@torch.no_grad()
+def automaton_probe(model: CellLogits, data: Dataset, epoch: int, *, X_long: torch.Tensor, y_long: torch.Tensor, half_window: int = 5) -> dict[str, float]:
+    """Snapshot callback of :func:`grokbook.train.train`: per-cell accuracies and the effective dimension.
+
+    ``train_acc`` and ``held_out_acc`` count present cells only (absent,
+    padded sites excluded); ``long_acc`` is the per-cell accuracy on the long
+    strings ``X_long`` (the test of the rule); ``rep_dimension`` is exp of
+    the entropy of the normalised PCA spectrum of the left environments
+    l_i at the 2 ``half_window`` middle sites of every long string (the
+    paper code's ``pca_entropy`` on its test set, with delta = 5,
+    exponentiated; :func:`grokbook.probes.representation_dimension`).
+
+    Args:
+        model, data, epoch: as :func:`grokbook.train.train` passes them.
+        X_long, y_long: (n, L) long test strings and their labels, L > 2 half_window.
+        half_window: half the number of middle sites whose environments are stacked, >= 1.
+    """
+    half_window = check_int("half_window", half_window, minimum=1, maximum=(X_long.shape[1] - 1) // 2)
+    out = {}
+    for name, X, y in [("train_acc", data.X_train, data.y_train), ("held_out_acc", data.X_test, data.y_test)]:
+        present = X != ABSENT
+        out[name] = float((model(X).argmax(dim=-1) == y)[present].double().mean())
+    out["long_acc"] = float((model(X_long).argmax(dim=-1) == y_long).double().mean())
+    left, _ = model.network.environments(X_long)  # (n, L, d)
+    middle = X_long.shape[1] // 2
+    out["rep_dimension"] = representation_dimension(left[:, middle - half_window : middle + half_window].reshape(-1, left.shape[-1]))
+    return out
+
+
+#: Fraction of the snapshots whose mean is a curve's final plateau (a quarter: the curves spike after grokking).
+TAIL = 0.25
+
+#: Quick scale (under a minute on a laptop CPU): the smallest set-up we found that groks.
+DEFAULT_CONFIG: dict[str, Any] = {
+    "d": 10,  # bond dimension of A and B
+    "L_min": 5,  # shortest training window
+    "L_max": 8,  # longest training window
+    "j": 2,  # applications of rule 30: a 5-local rule
+    "n_held_out": 32,  # strings of length L_max kept out of training
+    "lr": 0.01,  # AdamW
+    "weight_decay": 0.1,  # AdamW (decoupled)
+    "batch_size": 64,
+    "n_epochs": 400,
+    "snapshot_every": 10,
+    "n_long": 100,  # long test strings
+    "L_long": 200,  # their length
+}
+
+#: The paper code's README scale (D = 40, windows 6-10 of 1024 strings, Adam lr 0.005, batch 128, test strings of 1000 cells), with our loss and optimiser.
+PAPER_CONFIG: dict[str, Any] = {**DEFAULT_CONFIG, "d": 40, "L_min": 6, "L_max": 10, "lr": 0.005, "batch_size": 128, "n_epochs": 1000, "L_long": 1000}
+
+
+def run_config(config: dict[str, Any], seed: int) -> dict[str, Any]:
+    """Train the tensor-network attention model on rule 30 (j applications) and record the grokking probes.
+
+    The model (:class:`grokbook.rules.TensorNetworkAttention`, A trainable)
+    is trained by :func:`grokbook.train.train` with per-cell cross-entropy
+    on every window of lengths L_min ... L_max (:func:`crop_dataset`), with
+    :func:`automaton_probe` as the snapshot callback every ``snapshot_every``
+    epochs.  The paper's code uses the squared error of a sigmoid with a
+    normalised read-out, Adam without weight decay, and random crops per
+    batch; see the chapter for what each change does.
+
+    Args:
+        config: dict; missing keys take :data:`DEFAULT_CONFIG`'s values, unknown keys raise ValueError.
+        seed: seeds the held-out choice, the initialisation, the batches and the long strings, >= 0.
+
+    Returns:
+        ``epochs`` (n_snap,) and the curves ``train_acc``, ``held_out_acc``,
+        ``long_acc``, ``rep_dimension`` (n_snap,); ``t_fit`` (the first
+        snapshot with training accuracy >= 0.99: the accuracy then stays near 1
+        but not within the book's plateau tolerance, because Adam's occasional
+        loss spikes dent it), ``t_long`` and ``t_dimension`` (the epochs at
+        which the long-string accuracy and the effective dimension have gone
+        half their way from their values at t_fit to their final plateaus, the
+        mean of the last :data:`TAIL` of the snapshots,
+        :func:`grokbook.probes.transition_time`; NaN if none) and ``wall_time`` (s).
+    """
+    if not isinstance(config, dict):
+        raise TypeError(f"config must be a dict, got {type(config).__name__}")
+    unknown = set(config) - set(DEFAULT_CONFIG)
+    if unknown:
+        raise ValueError(f"config has unknown keys {sorted(unknown)}; allowed: {sorted(DEFAULT_CONFIG)}")
+    c = {**DEFAULT_CONFIG, **config}
+    for key in ("d", "L_min", "L_max", "j", "n_held_out", "batch_size", "n_epochs", "snapshot_every", "n_long", "L_long"):
+        check_int(key, c[key], minimum=1)
+    check_real("lr", c["lr"], minimum=0.0, strict_minimum=True)
+    check_real("weight_decay", c["weight_decay"], minimum=0.0)
+    seed = check_int("seed", seed, minimum=0)
+
+    data = crop_dataset(c["L_min"], c["L_max"], c["j"], n_held_out=c["n_held_out"], seed=seed)
+    X_long = random_strings(c["n_long"], c["L_long"], seed=seed + 1)
+    model = CellLogits(TensorNetworkAttention(c["d"], seed=seed))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=c["lr"], weight_decay=c["weight_decay"])
+    probe = partial(automaton_probe, X_long=X_long, y_long=rule30(X_long, c["j"]))
+    start = time.perf_counter()
+    history = train(
+        model, data, optimizer, n_epochs=c["n_epochs"], eval_every=c["snapshot_every"], batch_size=c["batch_size"],
+        snapshot_epochs=tuple(range(0, c["n_epochs"] + 1, c["snapshot_every"])), snapshot=probe, seed=seed,
+    )  # fmt: skip
+    wall_time = time.perf_counter() - start
+    epochs = np.array(sorted(history.snapshots))
+    curves = {k: np.array([history.snapshots[e][k] for e in epochs]) for k in ("train_acc", "held_out_acc", "long_acc", "rep_dimension")}
+    fitted = np.flatnonzero(curves["train_acc"] >= 0.99)
+    t_fit = float(epochs[fitted[0]]) if fitted.size and fitted[0] < epochs.size - 1 else float("nan")
+    times = {"t_fit": t_fit, "t_long": float("nan"), "t_dimension": float("nan")}
+    if np.isfinite(t_fit):
+        for key, curve in (("t_long", "long_acc"), ("t_dimension", "rep_dimension")):
+            times[key] = transition_time(epochs, curves[curve], start=t_fit, tail=TAIL)
+    return {"epochs": epochs, **curves, **times, "wall_time": wall_time}

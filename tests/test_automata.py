@@ -1,0 +1,122 @@
+"""Rule-30 data against the Wolfram lookup table, and the padded tensor network against the unpadded one."""
+
+import numpy as np
+import pytest
+import torch
+
+from grokbook import automata, rules
+from grokbook.train import cross_entropy
+
+
+def rule30_by_table(x: np.ndarray) -> np.ndarray:
+    """One step of rule 30 from its Wolfram number: new cell = bit (4 a + 2 b + c) of 30, zeros outside."""
+    padded = np.pad(x, ((0, 0), (1, 1)))
+    out = np.empty_like(x)
+    for i in range(x.shape[1]):
+        a, b, c = padded[:, i], padded[:, i + 1], padded[:, i + 2]
+        out[:, i] = (30 >> (4 * a + 2 * b + c)) & 1
+    return out
+
+
+def test_rule30_matches_wolfram_table_and_composes():
+    x = automata.random_strings(50, 17, seed=3)
+    expected = x.numpy()
+    for j in range(1, 4):
+        expected = rule30_by_table(expected)
+        np.testing.assert_array_equal(automata.rule30(x, j).numpy(), expected)
+
+
+def test_rule30_is_2j_plus_1_local_in_the_bulk():
+    x = automata.random_strings(200, 21, seed=0)
+    j, i = 2, 10
+    for offset in range(-5, 6):
+        flipped = x.clone()
+        flipped[:, i + offset] ^= 1
+        changed = (automata.rule30(flipped, j)[:, i] != automata.rule30(x, j)[:, i]).any()
+        assert bool(changed) == (abs(offset) <= j)  # depends on every cell within j, none beyond
+
+
+def test_all_strings_are_every_binary_string():
+    X = automata.all_strings(5)
+    assert X.shape == (32, 5)
+    assert len({tuple(row.tolist()) for row in X}) == 32
+    np.testing.assert_array_equal(X @ (2 ** torch.arange(4, -1, -1)), torch.arange(32))
+
+
+def test_random_crop_is_a_window_with_recomputed_labels():
+    x = automata.random_strings(8, 10, seed=1)
+    generator = torch.Generator().manual_seed(0)
+    lengths = set()
+    for _ in range(40):
+        window, labels = automata.random_crop(x, 6, 10, 2, generator=generator)
+        length = window.shape[1]
+        lengths.add(length)
+        assert 6 <= length <= 10
+        offsets = [o for o in range(10 - length + 1) if torch.equal(x[:, o : o + length], window)]
+        assert offsets
+        assert torch.equal(labels, automata.rule30(window, 2))
+    assert lengths == set(range(6, 11))
+
+
+def test_crop_dataset_holds_every_window_once():
+    data = automata.crop_dataset(3, 6, 1, n_held_out=5, seed=0)
+    X = torch.cat([data.X_train, data.X_test])
+    y = torch.cat([data.y_train, data.y_test])
+    assert len(X) == 8 + 16 + 32 + 64 and len(data.X_test) == 5
+    assert not (data.X_test == rules.ABSENT).any()  # held out: strings of the longest length
+    seen = set()
+    for row, labels in zip(X, y):
+        present = row != rules.ABSENT
+        assert present[present.nonzero()[0, 0] :].all()  # padding only at the left end
+        assert not labels[~present].any()
+        assert torch.equal(labels[present], automata.rule30(row[present][None], 1)[0])
+        seen.add(tuple(row[present].tolist()))
+    assert len(seen) == len(X)
+
+
+def test_padded_strings_get_the_unpadded_logits():
+    network = rules.TensorNetworkAttention(4, seed=2)
+    model = rules.CellLogits(network)
+    x = automata.random_strings(6, 5, seed=4)
+    padded = torch.nn.functional.pad(x, (3, 0), value=rules.ABSENT)
+    logits = model(padded)  # (6, 8, 2)
+    torch.testing.assert_close(logits[:, 3:, 1], network(x), rtol=1e-10, atol=0)  # each absent site renormalises: 1e-12 each
+    assert torch.all(logits[:, 3:, 0] == 0)
+    # absent sites: class 0 with zero loss and no gradient
+    y = torch.zeros(6, 8, dtype=torch.long)
+    y[:, 3:] = automata.rule30(x, 1)
+    loss_all = cross_entropy(logits, y) * 8
+    loss_present = cross_entropy(logits[:, 3:], y[:, 3:]) * 5
+    torch.testing.assert_close(loss_all, loss_present, rtol=1e-12, atol=0)
+    # the (0, z) pair is the logistic loss of z
+    z = network(x)
+    torch.testing.assert_close(loss_present / 5, torch.nn.functional.binary_cross_entropy_with_logits(z, y[:, 3:].double()))
+
+
+def test_run_config_records_curves_and_rejects_bad_configs():
+    config = {"d": 3, "L_min": 3, "L_max": 4, "n_held_out": 2, "n_epochs": 4, "snapshot_every": 2, "n_long": 4, "L_long": 30, "batch_size": 8}
+    out = automata.run_config(config, 0)
+    np.testing.assert_array_equal(out["epochs"], [0, 2, 4])
+    for key in ("train_acc", "held_out_acc", "long_acc"):
+        assert out[key].shape == (3,) and np.all((out[key] >= 0) & (out[key] <= 1))
+    assert np.all((out["rep_dimension"] >= 1) & (out["rep_dimension"] <= 3 + 1e-9))  # exp(S) of d = 3 directions
+    with pytest.raises(ValueError, match="unknown keys"):
+        automata.run_config({"D": 3}, 0)
+    with pytest.raises(ValueError, match="lr"):
+        automata.run_config({"lr": 0.0}, 0)
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: automata.rule30(torch.zeros(2, 3, dtype=torch.long), 0), "j"),
+        (lambda: automata.rule30(torch.full((2, 3), 2), 1), "0 and 1"),
+        (lambda: automata.all_strings(0), "L"),
+        (lambda: automata.crop_dataset(5, 4, 1), "L_min"),
+        (lambda: automata.crop_dataset(2, 4, 1, n_held_out=16), "n_held_out"),
+        (lambda: automata.random_crop(torch.zeros(2, 5, dtype=torch.long), 3, 6, 1, generator=torch.Generator()), "L_max"),
+    ],
+)
+def test_bad_arguments_raise_value_error_naming_them(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
