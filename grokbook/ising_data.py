@@ -28,7 +28,7 @@ import torch
 
 from . import ising
 from .data import Dataset
-from .validate import check_choice, check_int, check_real
+from .validate import check_choice, check_config, check_int, check_real
 
 __all__ = [
     "PAPER_BINS",
@@ -392,10 +392,7 @@ def run_config(config: dict[str, Any], seed: int) -> dict[str, Any]:
     from .pca import snapshot_metrics
     from .train import cross_entropy, train
 
-    unknown = set(config) - set(DEFAULT_CONFIG)
-    if unknown:
-        raise ValueError(f"config has unknown keys {sorted(unknown)}; allowed: {sorted(DEFAULT_CONFIG)}")
-    cfg = {**DEFAULT_CONFIG, **config}
+    cfg = check_config(config, DEFAULT_CONFIG)
     seed = check_int("seed", seed, minimum=0)
     optimizer_cls = _OPTIMIZERS[check_choice("optimizer", cfg["optimizer"], _OPTIMIZERS)]
     n_epochs = check_int("n_epochs", cfg["n_epochs"], minimum=1)

@@ -43,7 +43,7 @@ import torch.nn.functional as F
 
 from .data import Dataset
 from .train import History, cross_entropy, train
-from .validate import check_choice, check_fraction, check_int, check_real
+from .validate import check_choice, check_config, check_fraction, check_int, check_real
 
 __all__ = [
     "OPERATIONS",
@@ -278,12 +278,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
 
 
 def _check_config(config: dict[str, Any]) -> dict[str, Any]:
-    if not isinstance(config, dict):
-        raise TypeError(f"config must be a dict, got {type(config).__name__}")
-    unknown = set(config) - set(DEFAULT_CONFIG)
-    if unknown:
-        raise ValueError(f"config has unknown keys {sorted(unknown)}; allowed: {sorted(DEFAULT_CONFIG)}")
-    full = {**DEFAULT_CONFIG, **config}
+    full = check_config(config, DEFAULT_CONFIG)
     check_int("width", full["width"], minimum=1)
     check_choice("loss", full["loss"], LOSSES)
     check_real("lr", full["lr"], minimum=0.0, strict_minimum=True)

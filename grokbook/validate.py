@@ -19,6 +19,7 @@ __all__ = [
     "check_fraction",
     "check_choice",
     "check_positive_array",
+    "check_config",
 ]
 
 
@@ -94,3 +95,17 @@ def check_positive_array(name: str, value: object, *, max_ndim: int = 1) -> np.n
     if not np.all(np.isfinite(array)) or np.any(array <= 0):
         raise ValueError(f"{name} must be finite and > 0, got {value!r}")
     return array
+
+
+def check_config(config: object, defaults: dict) -> dict:
+    """Return ``defaults`` updated with ``config`` after checking it is a dict with only known keys.
+
+    The run functions of the chapters (``run_config(config, seed)``) take a
+    plain JSON-able dict; a misspelt key must fail loudly, not be ignored.
+    """
+    if not isinstance(config, dict):
+        raise TypeError(f"config must be a dict, got {type(config).__name__}")
+    unknown = sorted(set(config) - set(defaults))
+    if unknown:
+        raise ValueError(f"config has unknown keys {unknown}; allowed: {sorted(defaults)}")
+    return {**defaults, **config}
