@@ -237,7 +237,7 @@ def run_config(config: dict[str, Any], seed: int) -> dict[str, Any]:
     start = time.perf_counter()
     history = train(
         model, data, optimizer, n_epochs=c["n_epochs"], eval_every=c["snapshot_every"], batch_size=c["batch_size"],
-        snapshot_epochs=tuple(range(0, c["n_epochs"] + 1, c["snapshot_every"])), snapshot=probe, seed=seed,
+        snapshot_epochs=tuple(range(0, c["n_epochs"] + 1, c["snapshot_every"])), snapshot=probe, seed=seed, progress=False,
     )  # fmt: skip
     wall_time = time.perf_counter() - start
     epochs = np.array(sorted(history.snapshots))
