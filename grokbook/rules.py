@@ -11,7 +11,9 @@
 * The uniform tensor-network attention model, whose prediction at site i is
   l_{i-1}^T B^{(x_i)} r_{i+1} with left/right environments built from A, and
   its exact map, for frozen A, onto a perceptron with D = 2 d^2 inputs:
-  :class:`TensorNetworkAttention`, :func:`perceptron_features`.
+  :class:`TensorNetworkAttention`, :func:`perceptron_features`; its per-cell
+  logits for the book's training loop, on strings of several lengths padded
+  with absent sites: :class:`CellLogits`.
 
 The exact formulas these are compared with live in :mod:`grokbook.solvable`.
 """
