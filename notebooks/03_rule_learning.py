@@ -483,7 +483,9 @@ assert np.array_equal(histories["network"].test_acc, histories["perceptron"].tes
 # of 64, per-cell cross-entropy, 400 epochs (2,800 steps). The paper's code
 # uses Adam without weight decay and the squared error of a sigmoid with a
 # normalised read-out; the full configuration is `automata.PAPER_CONFIG`, run by
-# `automata.run_config` for the command line. We train three seeds and draw the first.
+# `automata.run_config` for the command line. We chose this configuration by
+# trying a handful of them with seed 0 (so seed 0 is not an unbiased draw);
+# we train seeds 0, 1 and 2 and draw seed 0.
 
 # %%
 torch.set_num_threads(1)  # a tiny model: torch's default threads are ~20x slower per step on a busy 2-core machine
@@ -558,7 +560,9 @@ assert np.interp(run1["t_fit"], run1["epochs"], run1["long_acc"]) > 0.6  # seed 
 # Seed 2 groks as well, sooner, and its effective dimension again falls first;
 # seed 1 learns the long strings *while* it fits the windows, so it has no
 # delay to speak of (and its accuracy later collapses for a while). At this
-# small scale the memorising phase is fragile; in the authors' reference run
+# small scale the memorising phase is fragile, and how often a seed shows a
+# long delay takes more seeds than fit in this chapter's minute (Exercise 6).
+# In the authors' reference run
 # ($d = 40$, 1024 strings of 10 cells) the training accuracy was 1.0 by epoch
 # 40 and the test accuracy on 1000-cell strings stayed at 0.5 until about
 # epoch 100, then rose to 0.98 by epoch 300, with the PCA entropy falling
@@ -616,3 +620,6 @@ assert np.interp(run1["t_fit"], run1["epochs"], run1["long_acc"]) > 0.6  # seed 
 # 5. Switch off the weight decay (`weight_decay = 0.0`) or halve the learning
 #    rate: does the network still grok within 400 epochs, and does the
 #    effective dimension still fall first?
+# 6. Run seeds 3 to 9 of `automata.run_config(automata.DEFAULT_CONFIG, seed)`
+#    (about 10 s each on one thread). In how many is $t_{\rm long} > 2 t_{\rm fit}$,
+#    and in how many does the effective dimension fall first?
