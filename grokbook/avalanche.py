@@ -64,6 +64,8 @@ __all__ = [
     "largest_cluster",
     "ofc",
     "sandpile",
+    "dhar_mean_avalanche_size",
+    "torus_mean_height",
     "DimensionFit",
     "effective_dimension",
     "crossing_time",
@@ -461,6 +463,52 @@ def sandpile(
             sizes[k, active] += unstable.sum(axis=0)
             active = active[(sub >= z[:, None]).any(axis=0)]
     return SandpileRun(h, sizes)
+
+
+def dhar_mean_avalanche_size(graph: nx.Graph, threshold: int | np.ndarray) -> float:
+    """Exact stationary mean avalanche size of the sandpile driven at a uniform random node (Dhar 1990).
+
+    A grain added at node i causes on average G_ij topplings at node j, with
+    G the inverse of the toppling matrix diag(z) - A: the mean size is the
+    mean over i of sum_j G_ij.  Needs some dissipation (z_i > k_i somewhere),
+    or the matrix is singular.
+    """
+    A = _adjacency(graph).toarray()
+    N = A.shape[0]
+    z = np.broadcast_to(np.asarray(threshold, dtype=float), (N,))
+    if np.all(z <= A.sum(axis=0)):
+        raise ValueError("threshold must exceed the degree of at least one node (a closed pile has no stationary state)")
+    return float(np.linalg.inv(np.diag(z) - A).sum(axis=1).mean())
+
+
+def torus_mean_height(L: int, *, n_systems: int = 32, n_drives: int = 6, n_discard: int = 2, seed: int = 0) -> np.ndarray:
+    """Stationary mean height of the BTW sandpile on an L x L torus, one value per independent system.
+
+    The torus has no edge; one node with threshold 5 instead of 4 dissipates
+    one grain in five of its topplings, so the pile has a stationary state
+    with almost no boundary.  Each drive adds L^2 / 2 grains at once (the
+    abelian property makes that equal to as many single-grain drives); the
+    heights of every node but the dissipating one are averaged over the
+    drives after the first ``n_discard``.  The infinite lattice has mean
+    height 17/8 (Poghosyan, Priezzhev and Ruelle 2011).
+
+    Returns:
+        (n_systems,) mean heights.
+    """
+    L = check_int("L", L, minimum=2)
+    n_drives = check_int("n_drives", n_drives, minimum=1)
+    n_discard = check_int("n_discard", n_discard, minimum=0, maximum=n_drives - 1)
+    torus = square_lattice(L, periodic=True)
+    z = np.full(L * L, 4)
+    z[0] = 5
+    heights = np.full((L * L, n_systems), 3)
+    heights[0] = 4  # the maximal stable configuration is recurrent
+    means = []
+    for k in range(n_drives):
+        heights = sandpile(torus, 1, threshold=z, grains_per_drive=L * L // 2, n_systems=n_systems, heights=heights, seed=seed + k).heights
+        if k >= n_discard:
+            means.append(heights[1:].mean(axis=0))
+    return np.mean(means, axis=0)
 
 
 # ----------------------------------------------------------------------------- finite-size scaling
