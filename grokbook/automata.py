@@ -28,7 +28,7 @@ from .data import Dataset
 from .probes import representation_dimension, transition_time
 from .rules import ABSENT, CellLogits, TensorNetworkAttention
 from .train import train
-from .validate import check_int, check_real
+from .validate import check_config, check_int, check_real
 
 __all__ = ["rule30", "all_strings", "random_strings", "random_crop", "crop_dataset", "automaton_probe", "TAIL", "DEFAULT_CONFIG", "PAPER_CONFIG", "run_config"]
 
@@ -218,12 +218,7 @@ def run_config(config: dict[str, Any], seed: int) -> dict[str, Any]:
         mean of the last :data:`TAIL` of the snapshots,
         :func:`grokbook.probes.transition_time`; NaN if none) and ``wall_time`` (s).
     """
-    if not isinstance(config, dict):
-        raise TypeError(f"config must be a dict, got {type(config).__name__}")
-    unknown = set(config) - set(DEFAULT_CONFIG)
-    if unknown:
-        raise ValueError(f"config has unknown keys {sorted(unknown)}; allowed: {sorted(DEFAULT_CONFIG)}")
-    c = {**DEFAULT_CONFIG, **config}
+    c = check_config(config, DEFAULT_CONFIG)
     for key in ("d", "L_min", "L_max", "j", "n_held_out", "batch_size", "n_epochs", "snapshot_every", "n_long", "L_long"):
         check_int(key, c[key], minimum=1)
     check_real("lr", c["lr"], minimum=0.0, strict_minimum=True)

@@ -245,3 +245,18 @@ register(
     quick=_ising_config(n_epochs=20_000, n_pca_samples=256),
     paper=_ising_config(),
 )
+
+
+def _automaton_config(scale: str) -> dict:
+    from . import automata
+
+    return dict(automata.DEFAULT_CONFIG if scale == "quick" else automata.PAPER_CONFIG)
+
+
+register(
+    "rule30_grokking",
+    "Tensor-network attention learning rule 30 (chapter 3): accuracies and effective dimension",
+    "grokbook.automata:run_config",
+    quick=_automaton_config("quick"),
+    paper=_automaton_config("paper"),
+)

@@ -50,7 +50,7 @@ import sys
 if "google.colab" in sys.modules:
     import subprocess
 
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/grokbook/grokbook@main"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/grokbook/grokbook@v0.1.0"], check=True)
 
 # %%
 import matplotlib.pyplot as plt
