@@ -63,8 +63,8 @@ from grokbook.data import Dataset
 from grokbook.plots import COLORS, set_style
 from grokbook.train import train
 
+torch.manual_seed(0)  # every torch draw below follows from it
 set_style()
-torch.manual_seed(0)
 
 # %% [markdown]
 # ## Model A: a threshold between two exponential tails
