@@ -370,6 +370,12 @@ for task in spread:
 # - **XOR.** No probe moves before the accuracy, in any seed; all of them
 #   follow it, by 0.17 to 1.05 of $t_\mathrm{grok}$ depending on the probe and
 #   the seed, and the participation ratio has no transition.
+#
+# "No transition" does not mean "flat". On modular addition and XOR the
+# participation ratio dips during the window and comes back to where it was
+# at $t_\mathrm{fit}$ (the raw curves above): a non-monotone signal, which a
+# rule that looks for the way to a new plateau cannot time. The same holds
+# for $D(t)$ below.
 
 # %%
 m, i = lead["modular"], {n: float(v[0]) for n, v in lead["ising"].items()}
