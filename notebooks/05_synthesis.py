@@ -50,7 +50,7 @@ import sys
 if "google.colab" in sys.modules:
     import subprocess
 
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/grokbook/grokbook@main"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/grokbook/grokbook@v0.1.0"], check=True)
 
 # %%
 import time
@@ -492,9 +492,3 @@ assert dimension.D[-5:].mean() < dimension.D[0]
 #    Fourier probe?
 # 4. Replace the half-way rule by a change point fitted with two linear
 #    pieces (e.g. `scipy.optimize.curve_fit`). Which probes' times move most?
-#
-# ## References
-#
-# ```{bibliography}
-# :filter: docname in docnames
-# ```
