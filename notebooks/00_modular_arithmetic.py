@@ -49,8 +49,6 @@ if "google.colab" in sys.modules:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/grokbook/grokbook@v0.1.0"], check=True)
 
 # %%
-import os
-
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -58,14 +56,15 @@ from scipy.stats import spearmanr
 
 from grokbook import modular
 from grokbook.plots import COLORS, set_style
+from grokbook.scale import current_scale
 
 set_style()
 # The matrices are small: one thread is faster than two fighting over them, and
 # it makes every number below independent of the machine's thread count.
 torch.set_num_threads(1)
-PAPER_SCALE = os.environ.get("GROKBOOK_SCALE") == "paper"
-SEEDS = range(10) if PAPER_SCALE else range(3)
-print(f"scale: {'paper' if PAPER_SCALE else 'default'}, seeds per setting: {len(SEEDS)}")
+SCALE = current_scale()  # "quick" on a CPU, "paper" with a GPU or GROKBOOK_SCALE=paper
+SEEDS = range(10) if SCALE == "paper" else range(3)
+print(f"scale: {SCALE}, seeds per setting: {len(SEEDS)}")
 
 # %% [markdown]
 # ## The task
