@@ -217,46 +217,31 @@ register(
 )
 
 
-def _modular_config(**changes: Any) -> dict:
-    from .modular import DEFAULT_CONFIG
-
-    return {**DEFAULT_CONFIG, **changes}
+def _defaults(module: str, attribute: str = "DEFAULT_CONFIG", **changes: Any) -> dict:
+    """The run config ``grokbook.<module>.<attribute>`` of a chapter, updated with ``changes``."""
+    return {**getattr(importlib.import_module(f"grokbook.{module}"), attribute), **changes}
 
 
 register(
     "modular_addition",
     "Gromov's quadratic MLP on a o b mod p (chapter 0): curves, steps to fit and to grok",
     "grokbook.modular:run_config",
-    quick=_modular_config(),
-    paper=_modular_config(train_fraction=0.15, n_epochs=3000, eval_every=10),
+    quick=_defaults("modular"),
+    paper=_defaults("modular", train_fraction=0.15, n_epochs=3000, eval_every=10),
 )
-
-
-def _ising_config(**changes: Any) -> dict:
-    from .ising_data import DEFAULT_CONFIG
-
-    return {**DEFAULT_CONFIG, **changes}
-
 
 register(
     "ising_grokking",
     "The Ising paper's MLP on four energy bins of 8x8 configurations (chapter 2); sweeps via --set beta=...",
     "grokbook.ising_data:run_config",
-    quick=_ising_config(n_epochs=20_000, n_pca_samples=256),
-    paper=_ising_config(),
+    quick=_defaults("ising_data", n_epochs=20_000, n_pca_samples=256),
+    paper=_defaults("ising_data"),
 )
-
-
-def _automaton_config(scale: str) -> dict:
-    from . import automata
-
-    return dict(automata.DEFAULT_CONFIG if scale == "quick" else automata.PAPER_CONFIG)
-
 
 register(
     "rule30_grokking",
     "Tensor-network attention learning rule 30 (chapter 3): accuracies and effective dimension",
     "grokbook.automata:run_config",
-    quick=_automaton_config("quick"),
-    paper=_automaton_config("paper"),
+    quick=_defaults("automata"),
+    paper=_defaults("automata", "PAPER_CONFIG"),
 )

@@ -148,12 +148,7 @@ assert abs(height - 17 / 8) < 0.005 + 4 * height_error
 # {cite}`clauset2009` (the `powerlaw` package {cite}`alstott2014`).
 
 # %%
-N_ba, n_systems = 2000, 32
-ba = av.make_graph("barabasi_albert", N_ba, seed=0)
-degree = np.array([d for _, d in sorted(ba.degree())])
-heights = (np.random.default_rng(0).random((N_ba, n_systems)) * degree[:, None]).astype(int)
-heights = av.sandpile(ba, 1, loss=0.01, grains_per_drive=N_ba, n_systems=n_systems, heights=heights, seed=1).heights
-sizes = av.sandpile(ba, 300, loss=0.01, n_systems=n_systems, heights=heights, seed=2).sizes.ravel()
+sizes = av.scale_free_sandpile_sizes(2000, n_systems=32, n_drives=300, loss=0.01, seed=0)  # (drives x systems,)
 fit = powerlaw.Fit(sizes[sizes > 0], discrete=True, verbose=False)
 tau, tau_error = fit.power_law.alpha, fit.power_law.standard_err
 print(f"{(sizes > 0).sum()} avalanches, tau = {tau:.3f} +- {tau_error:.3f} from s_min = {fit.power_law.xmin:.0f} (mean field: 1.5)")
