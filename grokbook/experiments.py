@@ -26,12 +26,11 @@ from typing import Any
 
 import numpy as np
 
+from .scale import SCALES
 from .store import ResultStore, SweepReport, check_experiment_name, config_hash
 from .validate import check_choice, check_int
 
 __all__ = ["SCALES", "EXPERIMENTS", "Experiment", "register", "get", "run_sweep"]
-
-SCALES = ("quick", "paper")
 
 RunConfig = Callable[[dict, int], dict]
 
