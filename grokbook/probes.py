@@ -29,7 +29,6 @@ which probe moves before the test accuracy does.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import torch
