@@ -26,21 +26,11 @@ import torch
 
 from .data import Dataset
 from .probes import representation_dimension, transition_time
-from .rules import ABSENT, CellLogits, TensorNetworkAttention
+from .rules import ABSENT, CellLogits, TensorNetworkAttention, check_strings
 from .train import train
 from .validate import check_config, check_int, check_real
 
 __all__ = ["rule30", "all_strings", "random_strings", "random_crop", "crop_dataset", "automaton_probe", "TAIL", "DEFAULT_CONFIG", "PAPER_CONFIG", "run_config"]
-
-
-def _check_strings(x: torch.Tensor) -> torch.Tensor:
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"x must be a torch tensor of 0/1 strings, got {type(x).__name__}")
-    if x.ndim != 2 or x.shape[1] < 1:
-        raise ValueError(f"x must have shape (n, L) with L >= 1, got {tuple(x.shape)}")
-    if torch.any((x != 0) & (x != 1)):
-        raise ValueError("x must hold only 0 and 1")
-    return x.long()
 
 
 def rule30(x: torch.Tensor, j: int = 1) -> torch.Tensor:
@@ -53,7 +43,7 @@ def rule30(x: torch.Tensor, j: int = 1) -> torch.Tensor:
     Returns:
         (n, L) int64 tensor, the configuration after j steps.
     """
-    x = _check_strings(x)
+    x = check_strings(x)
     j = check_int("j", j, minimum=1)
     for _ in range(j):
         padded = torch.nn.functional.pad(x, (1, 1))  # (n, L + 2), zeros at both ends
@@ -92,7 +82,7 @@ def random_crop(x: torch.Tensor, L_min: int, L_max: int, j: int, *, generator: t
     Returns:
         windows (n, l) and labels (n, l).
     """
-    x = _check_strings(x)
+    x = check_strings(x)
     L_max = check_int("L_max", L_max, minimum=1, maximum=x.shape[1])
     L_min = check_int("L_min", L_min, minimum=1, maximum=L_max)
     length = int(torch.randint(L_min, L_max + 1, (1,), generator=generator))

@@ -42,6 +42,7 @@ __all__ = [
     "perceptron_features",
     "ABSENT",
     "CellLogits",
+    "check_strings",
 ]
 
 #: Input value of an absent site: left padding that lets strings of several lengths share one tensor.
@@ -354,7 +355,7 @@ class TensorNetworkAttention(torch.nn.Module):
         unpadded string (to a relative 1e-12 per absent site, the guard of the
         normalisation): this is how strings of several lengths share a batch.
         """
-        x = _check_strings(x)
+        x = check_strings(x)
         n, L = x.shape
         site = self.A.permute(2, 0, 1)[x]  # (n, L, d, d): A^{(x_i)}
         if present is not None:
@@ -371,7 +372,7 @@ class TensorNetworkAttention(torch.nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits z, (n, L), for binary strings x, (n, L) of 0/1."""
-        x = _check_strings(x)
+        x = check_strings(x)
         left, right = self.environments(x)
         readout = self.B.permute(2, 0, 1)[x]  # (n, L, d, d): B^{(x_i)}
         return torch.einsum("nla,nlab,nlb->nl", left, readout, right)
@@ -411,14 +412,15 @@ class CellLogits(torch.nn.Module):
         return torch.where(present[..., None], torch.stack([zero, z], dim=-1), torch.stack([zero, zero - 1e4], dim=-1))
 
 
-def _check_strings(x: torch.Tensor) -> torch.Tensor:
-    if not isinstance(x, torch.Tensor) or x.ndim != 2 or x.shape[1] < 1:
-        raise ValueError("x must be a 2-D (n, L) tensor of 0/1 strings with L >= 1")
-    if x.dtype != torch.long:
-        x = x.long()
+def check_strings(x: torch.Tensor) -> torch.Tensor:
+    """Return ``x`` as int64 after checking it is an (n, L) tensor of 0/1 cells (TypeError / ValueError otherwise)."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a torch tensor of 0/1 strings, got {type(x).__name__}")
+    if x.ndim != 2 or x.shape[1] < 1:
+        raise ValueError(f"x must have shape (n, L) with L >= 1, got {tuple(x.shape)}")
     if torch.any((x != 0) & (x != 1)):
         raise ValueError("x must hold only 0 and 1")
-    return x
+    return x.long()
 
 
 def _normalise(v: torch.Tensor) -> torch.Tensor:
@@ -433,7 +435,7 @@ def perceptron_features(model: TensorNetworkAttention, x: torch.Tensor) -> torch
     phi_i = l_{i-1} (x) r_{i+1} (x) onehot(x_i), a perceptron with D = 2 d^2
     inputs whose weights are B (flattened in B's own (a, b, k) order).
     """
-    x = _check_strings(x)
+    x = check_strings(x)
     with torch.no_grad():
         left, right = model.environments(x)
     onehot = torch.nn.functional.one_hot(x, 2).to(left.dtype)  # (n, L, 2)
