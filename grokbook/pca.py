@@ -33,6 +33,7 @@ __all__ = [
     "sparsity",
     "participation_ratio",
     "per_sample_gradients",
+    "principal_variances",
     "n_components",
     "project_2d",
     "confidence",
@@ -98,8 +99,9 @@ def _check_samples(Z: torch.Tensor | np.ndarray) -> torch.Tensor:
     return Z
 
 
-def _variances(Z: torch.Tensor) -> torch.Tensor:
-    """Variances along the principal axes of Z (n, d), descending: eigenvalues of the smaller Gram matrix."""
+def principal_variances(Z: torch.Tensor | np.ndarray) -> torch.Tensor:
+    """Variances along the principal axes of samples Z (n >= 2, d), descending, float64: eigenvalues of the smaller Gram matrix."""
+    Z = _check_samples(Z)
     Z = Z - Z.mean(dim=0)
     gram = Z @ Z.T if Z.shape[0] <= Z.shape[1] else Z.T @ Z  # same non-zero spectrum, the smaller side
     return torch.linalg.eigvalsh(gram).flip(0).clamp(min=0.0) / (Z.shape[0] - 1)
@@ -114,7 +116,7 @@ def n_components(Z: torch.Tensor | np.ndarray, fraction: float = 0.9) -> int:
     Zero-variance data give 0.
     """
     fraction = check_fraction("fraction", fraction, closed=True)
-    variance = _variances(_check_samples(Z))
+    variance = principal_variances(Z)
     total = float(variance.sum())
     if total == 0.0:
         return 0

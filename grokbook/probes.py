@@ -35,7 +35,7 @@ import torch
 
 from .data import Dataset
 from .modular import fourier_power, neuron_frequencies
-from .pca import n_components, participation_ratio, per_sample_gradients, sparsity, weight_matrices
+from .pca import n_components, participation_ratio, per_sample_gradients, principal_variances, sparsity, weight_matrices
 from .train import History
 from .validate import check_fraction, check_int, check_real
 
@@ -87,10 +87,7 @@ def representation_dimension(Z: torch.Tensor | np.ndarray) -> float:
     Args:
         Z: (n_samples >= 2, n_features) with non-zero variance.
     """
-    Z = torch.as_tensor(Z).double()
-    if Z.ndim != 2 or Z.shape[0] < 2:
-        raise ValueError(f"Z must have shape (n_samples >= 2, n_features), got {tuple(Z.shape)}")
-    variances = torch.linalg.svdvals(Z - Z.mean(dim=0)) ** 2  # (min(n, d),), proportional to the PCA variances
+    variances = principal_variances(Z)  # (min(n, d),) descending
     total = float(variances.sum())
     if total == 0.0:
         raise ValueError("Z must not have zero variance (every sample equal)")
