@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from .data import Dataset
+from .ensemble import Ensemble
 from .validate import check_int, check_real
 
 __all__ = ["History", "plateau_onset", "train", "cross_entropy"]
@@ -99,10 +100,15 @@ class History:
         return plateau_onset(self.epochs, self.test_acc, tolerance=tolerance, tail=tail)
 
 
+def _member_outputs(model: torch.nn.Module, X: torch.Tensor) -> torch.Tensor:
+    """Logits of every member, (n_members, batch, ...): a plain model is an ensemble of one."""
+    return model(X) if isinstance(model, Ensemble) else model(X).unsqueeze(0)
+
+
 @torch.no_grad()
-def _evaluate(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor, loss_fn: LossFn) -> tuple[float, float]:
-    logits = model(X)
-    return float(loss_fn(logits, y)), float((logits.argmax(dim=-1) == y).float().mean())
+def _evaluate(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor, loss_fn: LossFn) -> list[tuple[float, float]]:
+    """(loss, accuracy) of each member."""
+    return [(float(loss_fn(logits, y)), float((logits.argmax(dim=-1) == y).float().mean())) for logits in _member_outputs(model, X)]
 
 
 def train(
@@ -118,7 +124,7 @@ def train(
     snapshot: SnapshotFn | None = None,
     seed: int = 0,
     progress: bool = True,
-) -> History:
+) -> History | list[History]:
     """Train ``model`` on ``data`` and record its learning curves.
 
     Full batch by default (one optimizer step per epoch, as in the Ising and
@@ -129,8 +135,13 @@ def train(
     model initialisation, data, optimizer and seed give a bitwise identical
     History on the CPU.
 
+    An :class:`grokbook.ensemble.Ensemble` trains all its members at once:
+    the loss is the sum of the members' losses, each member is evaluated and
+    snapshotted on its own (``snapshot`` receives ``model.member(i)``), and the
+    result is one History per member.
+
     Args:
-        model: maps a batch of inputs to logits (batch, n_classes).
+        model: maps a batch of inputs to logits (batch, n_classes), or an Ensemble.
         data: the training and test sets.
         optimizer: built on ``model.parameters()``.
         n_epochs: epochs to train, >= 1.
@@ -155,20 +166,23 @@ def train(
 
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)  # dropout masks
-    curves: dict[str, list[float]] = {k: [] for k in ("epochs", "train_loss", "train_acc", "test_loss", "test_acc")}
-    snapshots: dict[int, dict[str, Any]] = {}
+    n_members = len(model) if isinstance(model, Ensemble) else 1
+    curves = [{k: [] for k in ("epochs", "train_loss", "train_acc", "test_loss", "test_acc")} for _ in range(n_members)]
+    snapshots: list[dict[int, dict[str, Any]]] = [{} for _ in range(n_members)]
 
     def record(epoch: int) -> None:
         model.eval()
-        train_loss, train_acc = _evaluate(model, data.X_train, data.y_train, loss_fn)
-        test_loss, test_acc = _evaluate(model, data.X_test, data.y_test, loss_fn)
-        for key, value in zip(curves, (epoch, train_loss, train_acc, test_loss, test_acc)):
-            curves[key].append(value)
+        on_train = _evaluate(model, data.X_train, data.y_train, loss_fn)
+        on_test = _evaluate(model, data.X_test, data.y_test, loss_fn)
+        for member_curves, (train_loss, train_acc), (test_loss, test_acc) in zip(curves, on_train, on_test):
+            for key, value in zip(member_curves, (epoch, train_loss, train_acc, test_loss, test_acc)):
+                member_curves[key].append(value)
         model.train()
 
     def maybe_snapshot(epoch: int) -> None:
         if epoch in snapshot_epochs:
-            snapshots[epoch] = snapshot(model, data, epoch)  # type: ignore[misc]
+            for i, member_snapshots in enumerate(snapshots):
+                member_snapshots[epoch] = snapshot(model.member(i) if isinstance(model, Ensemble) else model, data, epoch)  # type: ignore[misc]
 
     deterministic = torch.are_deterministic_algorithms_enabled()
     torch.use_deterministic_algorithms(True)
@@ -182,13 +196,15 @@ def train(
             for start in range(0, n_train, batch_size or n_train):
                 index = order[start : start + batch_size] if order is not None else slice(None)
                 optimizer.zero_grad(set_to_none=True)
-                loss_fn(model(data.X_train[index]), data.y_train[index]).backward()
+                y = data.y_train[index]
+                torch.stack([loss_fn(logits, y) for logits in _member_outputs(model, data.X_train[index])]).sum().backward()
                 optimizer.step()
             if epoch % eval_every == 0 or epoch == n_epochs:
                 record(epoch)
-                bar.set_postfix(train_acc=curves["train_acc"][-1], test_acc=curves["test_acc"][-1], refresh=False)
+                bar.set_postfix(train_acc=curves[0]["train_acc"][-1], test_acc=curves[0]["test_acc"][-1], refresh=False)
             maybe_snapshot(epoch)
     finally:
         torch.use_deterministic_algorithms(deterministic)
         model.eval()
-    return History(**{k: np.asarray(v) for k, v in curves.items()}, snapshots=snapshots)
+    histories = [History(**{k: np.asarray(v) for k, v in c.items()}, snapshots=snap) for c, snap in zip(curves, snapshots)]
+    return histories if isinstance(model, Ensemble) else histories[0]
