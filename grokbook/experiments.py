@@ -244,3 +244,11 @@ register(
     quick=_defaults("automata"),
     paper=_defaults("automata", "PAPER_CONFIG"),
 )
+
+register(
+    "dimension",
+    "XOR at 8 widths, 51 gradient snapshots each, and their avalanche sizes (chapter 4's D(t)); one seed = every width",
+    "grokbook.xor:run_config",
+    quick=_defaults("xor"),
+    paper=_defaults("xor"),  # the paper's design (8 scales x 51 snapshots) runs in seconds per seed
+)
