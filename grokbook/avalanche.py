@@ -44,6 +44,7 @@ matrix product for all columns.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -61,6 +62,8 @@ __all__ = [
     "relax",
     "snapshot_loads",
     "gradient_avalanches",
+    "scale_graphs",
+    "cascade_sizes",
     "largest_cluster",
     "ofc",
     "sandpile",
@@ -68,6 +71,7 @@ __all__ = [
     "torus_mean_height",
     "scale_free_sandpile_sizes",
     "DimensionFit",
+    "resample_seeds",
     "effective_dimension",
     "crossing_time",
     "OFCRun",
@@ -302,6 +306,40 @@ def gradient_avalanches(
     if loads.shape[0] != W.shape[0]:
         raise ValueError(f"gradients must have N = {W.shape[0]} entries per snapshot (one per node), got {loads.shape[0]}")
     return relax(loads, W, alpha=alpha, threshold=threshold)
+
+
+def scale_graphs(N: Iterable[int], topology: str = "barabasi_albert", *, mean_degree: int = 4, seed: int = 0) -> dict[int, nx.Graph]:
+    """One fixed graph per model size: N -> :func:`make_graph` (topology, N, mean_degree, seed)."""
+    return {int(n): make_graph(topology, int(n), mean_degree=mean_degree, seed=seed) for n in N}
+
+
+def cascade_sizes(gradients: Sequence[np.ndarray], graphs: Mapping[int, nx.Graph], **probe: float | str) -> np.ndarray:
+    """Avalanche sizes of every snapshot of every run of a finite-size sweep, on one fixed graph per scale.
+
+    The probe of the book's D(t) sweeps (XOR and modular addition in chapter 4):
+    the snapshots of all seeds of one scale go through :func:`gradient_avalanches`
+    in one call.
+
+    Args:
+        gradients: per scale, (n_seeds, n_snapshots, N_i) snapshots (as
+            :func:`grokbook.xor.gradient_sweep` returns them); the same
+            n_seeds and n_snapshots at every scale.
+        graphs: N -> graph with N nodes, for each N_i (:func:`scale_graphs`).
+        probe: keyword arguments of :func:`gradient_avalanches` (alpha, threshold, normalisation, transfer).
+
+    Returns:
+        (n_scales, n_seeds, n_snapshots) avalanche sizes S.
+    """
+    if len(gradients) == 0 or any(np.ndim(g) != 3 for g in gradients) or len({np.shape(g)[:2] for g in gradients}) != 1:
+        raise ValueError(f"gradients must be a non-empty list of (n_seeds, n_snapshots, N) arrays with equal first two axes, got shapes {[np.shape(g) for g in gradients]}")
+    missing = [int(np.shape(g)[2]) for g in gradients if int(np.shape(g)[2]) not in graphs]
+    if missing:
+        raise ValueError(f"graphs must hold a graph for every model size N; missing N = {missing}")
+    sizes = []
+    for g in gradients:  # (n_seeds, n_snapshots, N)
+        g = np.asarray(g)
+        sizes.append(gradient_avalanches(g.reshape(-1, g.shape[2]), graphs[g.shape[2]], **probe).sizes.reshape(g.shape[:2]))
+    return np.stack(sizes)
 
 
 def largest_cluster(topplings: np.ndarray, graph: nx.Graph) -> np.ndarray:
@@ -553,6 +591,23 @@ class DimensionFit:
     intercept: np.ndarray
 
 
+def resample_seeds(values: np.ndarray, *, n_boot: int = 1000, seed: int = 0) -> np.ndarray:
+    """Bootstrap replicas of the seed means of ``values`` (n_scales, n_seeds, T): (n_boot, n_scales, T).
+
+    Each replica redraws, at each scale independently, n_seeds of the seeds
+    with replacement and averages them: the spread from seed-to-seed
+    variation at fixed scales (the bootstrap of :func:`effective_dimension`).
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 3 or 0 in values.shape:
+        raise ValueError(f"values must be a non-empty (n_scales, n_seeds, T) array, got shape {values.shape}")
+    n_boot = check_int("n_boot", n_boot, minimum=10)
+    rng = np.random.default_rng(check_int("seed", seed, minimum=0))
+    n_scales, n_seeds, _ = values.shape
+    pick = rng.integers(n_seeds, size=(n_boot, n_scales, n_seeds))
+    return values[np.arange(n_scales)[None, :, None], pick].mean(axis=2)  # (n_boot, n_scales, T)
+
+
 def effective_dimension(N: np.ndarray, S_max: np.ndarray, *, n_boot: int = 1000, confidence: float = 0.9, seed: int = 0) -> DimensionFit:
     """D(t): the exponent of ``S_max(N, t) ~ N**D(t)`` (arXiv 2604.04655), with a seed bootstrap.
 
@@ -581,7 +636,6 @@ def effective_dimension(N: np.ndarray, S_max: np.ndarray, *, n_boot: int = 1000,
         raise ValueError(f"S_max must have shape (n_scales, n_seeds[, T]) with n_scales = {N.size}, got {np.shape(S_max)}")
     if np.any(S <= 0) or not np.all(np.isfinite(S)):
         raise ValueError("S_max must be finite and > 0 (a snapshot with no toppling has no size exponent)")
-    n_boot = check_int("n_boot", n_boot, minimum=10)
     confidence = check_fraction("confidence", confidence)
     x = np.log(N) - np.log(N).mean()  # (n_scales,)
     logS = np.log(S)  # (n_scales, n_seeds, T)
@@ -590,11 +644,7 @@ def effective_dimension(N: np.ndarray, S_max: np.ndarray, *, n_boot: int = 1000,
         return np.einsum("s,...st->...t", x, y) / (x @ x)
 
     mean = logS.mean(axis=1)  # (n_scales, T)
-    rng = np.random.default_rng(check_int("seed", seed, minimum=0))
-    n_scales, n_seeds, _ = logS.shape
-    pick = rng.integers(n_seeds, size=(n_boot, n_scales, n_seeds))
-    resampled = logS[np.arange(n_scales)[None, :, None], pick].mean(axis=2)  # (n_boot, n_scales, T)
-    boot = slope(resampled)
+    boot = slope(resample_seeds(logS, n_boot=n_boot, seed=seed))
     low, high = np.quantile(boot, [(1 - confidence) / 2, (1 + confidence) / 2], axis=0)
     D = slope(mean)
     fit = DimensionFit(D, low, high, boot, mean.mean(axis=0) - D * np.log(N).mean())

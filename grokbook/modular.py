@@ -28,13 +28,16 @@ measure of the chapter: about p / 4 at initialisation, 1 when every neuron
 has settled on a single frequency.
 
 :func:`run_config` is one run of a sweep: a JSON-able config and a seed in,
-a plain dict of numpy arrays and floats out.
+a plain dict of numpy arrays and floats out.  :func:`gradient_runs` trains
+the same runs at several widths and keeps gradient snapshots for the
+avalanche probe of chapter 4.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -44,6 +47,7 @@ import torch.nn.functional as F
 from .data import Dataset
 from .train import History, cross_entropy, train
 from .validate import check_choice, check_config, check_fraction, check_int, check_real
+from .xor import gradient_snapshot, gradient_sweep
 
 __all__ = [
     "OPERATIONS",
@@ -59,6 +63,7 @@ __all__ = [
     "neuron_frequencies",
     "first_epoch_at",
     "run_config",
+    "gradient_runs",
 ]
 
 #: Operation name -> c(a, b, p); "div" is a * b^(p-2) = a / b for prime p and b != 0.
@@ -288,6 +293,15 @@ def _check_config(config: dict[str, Any]) -> dict[str, Any]:
     return full
 
 
+def _setup(config: dict[str, Any], seed: int) -> tuple[Dataset, QuadraticMLP, torch.optim.AdamW]:
+    """The split, the initialised network and its AdamW optimizer of one run (config already checked)."""
+    seed = check_int("seed", seed, minimum=0)
+    data = make_dataset(config["p"], config["operation"], config["train_fraction"], seed)
+    torch.manual_seed(seed)
+    model = QuadraticMLP(config["p"], config["width"], dense_one_hot=config["dense_one_hot"])
+    return data, model, torch.optim.AdamW(model.parameters(), lr=config["lr"], weight_decay=config["weight_decay"])
+
+
 def run_config(config: dict[str, Any], seed: int) -> dict[str, Any]:
     """Train one :class:`QuadraticMLP` on one split of a modular table: one run of a sweep.
 
@@ -308,11 +322,7 @@ def run_config(config: dict[str, Any], seed: int) -> dict[str, Any]:
         ``neuron_frequencies`` (n_evals,), the progress measure.
     """
     config = _check_config(config)
-    seed = check_int("seed", seed, minimum=0)
-    data = make_dataset(config["p"], config["operation"], config["train_fraction"], seed)
-    torch.manual_seed(seed)
-    model = QuadraticMLP(config["p"], config["width"], dense_one_hot=config["dense_one_hot"])
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config["lr"], weight_decay=config["weight_decay"])
+    data, model, optimizer = _setup(config, seed)
     n_epochs, eval_every = config["n_epochs"], config["eval_every"]
     snapshot_epochs = tuple(range(0, n_epochs + 1, eval_every)) + (n_epochs,) if config["fourier"] else ()
     start = time.perf_counter()
@@ -344,3 +354,47 @@ def run_config(config: dict[str, Any], seed: int) -> dict[str, Any]:
         result["fourier_power"] = power
         result["neuron_frequencies"] = neuron_frequencies(power)
     return result
+
+
+def gradient_runs(
+    config: dict[str, Any], widths: Sequence[int], seeds: Sequence[int], *, n_snapshots: int = 51, progress: bool = False
+) -> tuple[list[list[History]], list[np.ndarray]]:
+    """The runs of ``config`` at several widths, with gradient snapshots for the avalanche probe (chapter 4).
+
+    Each (width, seed) run is the run :func:`run_config` makes with that
+    width and seed (same split, initialisation and AdamW steps); at
+    ``n_snapshots`` evenly spaced epochs (0 and ``n_epochs`` included) it keeps
+    the raw gradient of the training loss with respect to every parameter,
+    ``W1`` then ``W2`` flattened (N = 3 p width entries; decoupled weight decay
+    is not part of it).  The collection loop is :func:`grokbook.xor.gradient_sweep`.
+
+    Args:
+        config: as for :func:`run_config` (its ``width`` and ``fourier`` are not used).
+        widths: hidden widths, each >= 1.
+        seeds: seeds, each >= 0.
+        n_snapshots: snapshots per run, in [2, n_epochs + 1].
+        progress: show a tqdm bar over the runs.
+
+    Returns:
+        histories[i][s] (``config`` = the run's config and seed) and
+        gradients[i] (n_seeds, n_snapshots, 3 p widths[i]), as :func:`grokbook.xor.gradient_sweep`.
+    """
+    config = _check_config(config)
+    for width in widths:
+        check_int("widths", width, minimum=1)
+    n_epochs = config["n_epochs"]
+    n_snapshots = check_int("n_snapshots", n_snapshots, minimum=2, maximum=n_epochs + 1)
+    loss_fn = LOSSES[config["loss"]]
+
+    def train_run(width: int, seed: int, epochs: tuple[int, ...]) -> History:
+        run = {**config, "width": width, "fourier": False}
+        data, model, optimizer = _setup(run, seed)
+        history = train(
+            model, data, optimizer, n_epochs=n_epochs, loss_fn=loss_fn, eval_every=config["eval_every"],
+            snapshot_epochs=epochs, snapshot=partial(gradient_snapshot, loss_fn=loss_fn), seed=seed, progress=False,
+        )  # fmt: skip
+        history.config = {**run, "seed": seed}
+        return history
+
+    epochs = np.linspace(0, n_epochs, n_snapshots).round().astype(int)
+    return gradient_sweep(train_run, widths, seeds, epochs, progress=progress, desc="modular runs")
