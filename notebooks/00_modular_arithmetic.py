@@ -76,14 +76,15 @@ print(f"scale: {SCALE}, seeds per setting: {len(SEEDS)}")
 # to it. Addition is commutative; subtraction is not, so a network cannot
 # lean on the symmetry $a + b = b + a$ to fill in missing equations.
 
-# %%
+# %% mystnb={"figure": {"caption": "The two tables to learn: the colour is the answer $c$ of $a + b \\bmod 97$ (left) and of $a - b \\bmod 97$ (right) for every pair of residues, $a$ down the rows and $b$ along the columns, on a cyclic scale from 0 to 96. Addition is constant along the anti-diagonals, subtraction along the diagonals.", "name": "fig-modular-tables"}}
 p = 97
-fig, axes = plt.subplots(1, 2, figsize=(8, 3.8))
+fig, axes = plt.subplots(1, 2, figsize=(8.6, 3.8), layout="constrained")
 for ax, operation, symbol in zip(axes, ["add", "sub"], ["+", "-"]):
     a, b, c = modular.operation_table(p, operation)
-    ax.imshow(c.reshape(p, p), cmap="twilight", interpolation="nearest")
+    image = ax.imshow(c.reshape(p, p), cmap="twilight", interpolation="nearest")
     ax.set(title=f"$a {symbol} b$ mod {p}", xlabel="$b$", ylabel="$a$")
     ax.grid(False)
+fig.colorbar(image, ax=axes, label="$c$")
 plt.show()
 data = modular.make_dataset(p, "add", 0.5, seed=0)
 print(f"training equations: {len(data.y_train)}, test equations: {len(data.y_test)}")
@@ -121,8 +122,8 @@ for name, run in [("a + b", default), ("a - b", subtraction)]:
     print(f"{name}: {run['epochs'][-1]} steps in {run['wall_time']:.1f} s; grokked after about "
           f"{run['wall_time'] * run['steps_to_grok'] / run['epochs'][-1]:.1f} s")
 
-# %%
-def plot_run(run, title):
+# %% mystnb={"figure": {"caption": "One run on half the table of $a + b \\bmod 97$ (seed 0): the mean squared error (left, log scale) and the accuracy (right) on the training equations (blue) and the test equations (vermilion) against the full-batch step, on a log axis (step 0 drawn at 1). Dotted lines: the steps at which the train and the test accuracy first reach 0.99. The test accuracy stays at chance while the training loss falls, then rises to 1 a few steps after the training accuracy.", "name": "fig-modular-curves-half"}}
+def plot_run(run):
     """Loss and accuracy of one run against the step, on a log-time axis."""
     epochs = np.maximum(run["epochs"], 1)  # step 0 drawn at 1 on the log axis
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.6))
@@ -136,11 +137,10 @@ def plot_run(run, title):
     ax_loss.set(yscale="log", ylabel="loss")
     ax_acc.set(ylabel="accuracy")
     ax_acc.legend()
-    fig.suptitle(title)
     plt.show()
 
 
-plot_run(default, "a + b mod 97, half the table for training")
+plot_run(default)
 
 # %% [markdown]
 # The training accuracy reaches 1 first; the test accuracy stays at chance
@@ -162,10 +162,10 @@ for run in (default, subtraction):
 # its training equations within about 50 steps, and the test accuracy stays
 # near chance for hundreds of steps before it climbs:
 
-# %%
+# %% mystnb={"figure": {"caption": "As {numref}`fig-modular-curves-half`, with 15% of the table for training: loss (left) and accuracy (right) on the training (blue) and test equations (vermilion) against the full-batch step (log axis). The test accuracy reaches 0.99 (dotted vermilion line) more than a decade of steps after the training accuracy (dotted blue line), and the test loss rises above its initial value while the network memorises.", "name": "fig-modular-curves-slow"}}
 slow_config = {"train_fraction": 0.15, "n_epochs": 1300, "eval_every": 10, "fourier": True}
 slow = modular.run_config(slow_config, seed=0)
-plot_run(slow, "a + b mod 97, 15% of the table for training")
+plot_run(slow)
 delay = slow["steps_to_grok"] / slow["steps_to_fit"]
 print(f"train accuracy >= 0.99 at step {slow['steps_to_fit']:.0f}, test accuracy >= 0.99 at step {slow['steps_to_grok']:.0f}: "
       f"a delay of {delay:.0f}x ({np.log10(delay):.1f} decades)")
@@ -214,7 +214,7 @@ steps_to_fit = {fraction: np.array([run["steps_to_fit"] for run in runs]) for fr
 # first epoch at which the test loss falls below 0.1. The models, the loss,
 # the criterion and the modulus differ, so compare the trends, not the numbers:
 
-# %%
+# %% mystnb={"figure": {"caption": "Steps to grok (log scale) against the fraction of the table used for training. Dots: each seed of our quadratic network on $a + b \\bmod 97$, the first step with test accuracy at least 0.99; line: their median. Squares: Nanda et al.'s one-layer transformer on $a + b \\bmod 113$, the first epoch with test loss below 0.1 (their table). Both fall as the fraction grows, theirs about ninety-fold from 25% to 90%, ours a few-fold.", "name": "fig-modular-fraction"}}
 nanda = {0.9: 242, 0.7: 216, 0.5: 950, 0.4: 3101, 0.3: 7927, 0.25: 21833}
 print(f"{'fraction':>8} | {'fit (median)':>12} | {'grok: median [min, max]':>24} | {'Nanda et al.':>12} | {'Nanda / ours':>12}")
 for fraction in budgets:
@@ -288,15 +288,16 @@ assert wd_steps[0] > 1.5 * wd_steps[2]  # weight decay 5 groks at least 1.5x soo
 # and after grokking (neurons sorted by their strongest frequency), and the
 # spectrum of the whole embedding.
 
-# %%
+# %% mystnb={"figure": {"caption": "Where the embedding's power goes, for the run of {numref}`fig-modular-curves-half`. Left and middle: the share of each hidden neuron's power in each Fourier frequency $k$ of $\\mathbb{Z}_{97}$ at initialisation and at the end of training (neurons sorted by their strongest frequency at the end; each panel has its own colour scale). Right: the share of the whole embedding's power in each frequency at the end. At initialisation every neuron spreads its power over all frequencies; after grokking each neuron uses one, and together the neurons cover almost all of them.", "name": "fig-modular-fourier"}}
 power_start, power_end = default["fourier_power"][0], default["fourier_power"][-1]  # (N, K)
 order = np.argsort(power_end.argmax(axis=1))
-fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), layout="constrained")
+fig, axes = plt.subplots(1, 3, figsize=(14, 3.8), layout="constrained")
 for ax, power, title in [(axes[0], power_start, "initialisation"), (axes[1], power_end, f"step {default['epochs'][-1]}")]:
     share = power[order] / power[order].sum(axis=1, keepdims=True)
-    ax.imshow(share.T, aspect="auto", origin="lower", cmap="Blues", interpolation="nearest")
+    image = ax.imshow(share.T, aspect="auto", origin="lower", cmap="Blues", interpolation="nearest")
     ax.set(title=f"per-neuron spectrum, {title}", xlabel="neuron", ylabel="frequency $k$")
     ax.grid(False)
+    fig.colorbar(image, ax=ax, label="share of the neuron's power")
 total = power_end.sum(axis=0)
 axes[2].bar(np.arange(total.size), total / total.sum(), color=COLORS[0])
 axes[2].set(title="whole embedding, after grokking", xlabel="frequency $k$", ylabel="share of power")
@@ -331,7 +332,7 @@ assert modular.effective_frequencies(total) > 20  # ... but the neurons together
 # near chance. We date each curve by the step at which it has covered half of
 # its total change.
 
-# %%
+# %% mystnb={"figure": {"caption": "The slow run of {numref}`fig-modular-curves-slow` (15% of the table): train and test accuracy, and the weighted mean number of Fourier frequencies per neuron rescaled to run from 1 at step 0 to 0 at the end, against the full-batch step (log axis). Dotted lines: the steps at which the measure (green) and the test accuracy (vermilion) have covered half of their change. The measure falls steadily from the time the training set is fitted, while the test accuracy is still near chance, and gets half-way first.", "name": "fig-modular-progress"}}
 epochs = slow["epochs"]
 measure = slow["neuron_frequencies"]
 half_measure = modular.first_epoch_at(epochs, measure, (measure[0] + measure[-1]) / 2, below=True)
@@ -342,7 +343,7 @@ ax.plot(np.maximum(epochs, 1), slow["test_acc"], color=COLORS[3], label="test ac
 ax.plot(np.maximum(epochs, 1), slow["train_acc"], color=COLORS[0], label="train accuracy")
 for t, color in [(half_measure, COLORS[2]), (half_test, COLORS[3])]:
     ax.axvline(t, color=color, ls=":", lw=1)
-ax.set(xscale="log", xlabel="step", title="15% of the table")
+ax.set(xscale="log", xlabel="step", ylabel="accuracy; rescaled measure")
 ax.legend()
 plt.show()
 print(f"halfway: progress measure at step {half_measure:.0f}, test accuracy at step {half_test:.0f}")
