@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch.func import vmap
 from tqdm import tqdm
 
 from .data import Dataset
@@ -100,15 +101,23 @@ class History:
         return plateau_onset(self.epochs, self.test_acc, tolerance=tolerance, tail=tail)
 
 
-def _member_outputs(model: torch.nn.Module, X: torch.Tensor) -> torch.Tensor:
-    """Logits of every member, (n_members, batch, ...): a plain model is an ensemble of one."""
-    return model(X) if isinstance(model, Ensemble) else model(X).unsqueeze(0)
+def _member_losses(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor, loss_fn: LossFn) -> tuple[torch.Tensor, torch.Tensor]:
+    """Loss of each member (n_members,) and logits (n_members, batch, ...): a plain model is an ensemble of one.
+
+    An Ensemble's losses come from one vmapped call of ``loss_fn``, not a loop over members.
+    """
+    logits = model(X)
+    if isinstance(model, Ensemble):
+        return vmap(loss_fn, in_dims=(0, None))(logits, y), logits
+    return loss_fn(logits, y).unsqueeze(0), logits.unsqueeze(0)
 
 
 @torch.no_grad()
 def _evaluate(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor, loss_fn: LossFn) -> list[tuple[float, float]]:
     """(loss, accuracy) of each member."""
-    return [(float(loss_fn(logits, y)), float((logits.argmax(dim=-1) == y).float().mean())) for logits in _member_outputs(model, X)]
+    losses, logits = _member_losses(model, X, y, loss_fn)
+    accuracies = (logits.argmax(dim=-1) == y).float().flatten(1).mean(dim=1)
+    return list(zip(losses.tolist(), accuracies.tolist()))
 
 
 def train(
@@ -196,8 +205,7 @@ def train(
             for start in range(0, n_train, batch_size or n_train):
                 index = order[start : start + batch_size] if order is not None else slice(None)
                 optimizer.zero_grad(set_to_none=True)
-                y = data.y_train[index]
-                torch.stack([loss_fn(logits, y) for logits in _member_outputs(model, data.X_train[index])]).sum().backward()
+                _member_losses(model, data.X_train[index], data.y_train[index], loss_fn)[0].sum().backward()
                 optimizer.step()
             if epoch % eval_every == 0 or epoch == n_epochs:
                 record(epoch)
