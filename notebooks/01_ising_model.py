@@ -77,7 +77,7 @@ print(f"T_c = {T_c:.6f}")
 # chain has its own random stream, so a seed fixes every number below. Here
 # are configurations of a $64 \times 64$ lattice below, at and above $T_c$:
 
-# %%
+# %% mystnb={"figure": {"caption": "One configuration of the $64 \\times 64$ lattice (Wolff sampler, seed 0) below, at and above $T_c \\approx 2.269$, temperatures in units of $J/k_B$; black: spin up, white: spin down; $|m|$ is the magnitude of the magnetisation per spin. Below $T_c$ one sign wins, at $T_c$ clusters of every size coexist, and above it the spins are nearly independent.", "name": "fig-ising-model-snapshots"}}
 temperatures = [1.8, T_c, 3.0]
 snapshots = ising.sample(64, temperatures, 1, seed=0)  # (T, 1, L, L)
 fig, axes = plt.subplots(1, 3, figsize=(9, 3.2))
@@ -134,14 +134,15 @@ samples = ising.sample(32, T_grid, 1000, seed=1)  # Wolff, (T, samples, L, L)
 energy_32 = (ising.energy(samples) / 32**2).mean(axis=1)
 abs_m_32 = np.abs(ising.magnetization(samples)).mean(axis=1)
 
+# %% mystnb={"figure": {"caption": "Energy per spin (left, in units of $J$) and mean absolute magnetisation per spin (right) against the temperature (in units of $J/k_B$): the $32 \\times 32$ lattice sampled with Wolff updates (dots, 1000 configurations per temperature) and the exact infinite lattice of Onsager and Yang (lines); dotted line at $T_c$. The dots sit on the lines, except near $T_c$, where the finite lattice rounds the transition, and for $|m|$ above $T_c$, where a finite lattice keeps a magnetisation of order $1/L$.", "name": "fig-ising-model-onsager"}}
 T_fine = np.linspace(1.0, 3.8, 400)
 fig, (ax_e, ax_m) = plt.subplots(1, 2, figsize=(10, 3.8))
 ax_e.plot(T_fine, ising.onsager_energy(T_fine), color="k", lw=1, label="Onsager, $L=\\infty$")
 ax_e.plot(T_grid, energy_32, "o", label="Wolff, $L=32$")
-ax_e.set(xlabel="temperature $T$", ylabel="energy per spin $E/N$")
+ax_e.set(xlabel="temperature $T$ ($J/k_B$)", ylabel="energy per spin $E/N$ ($J$)")
 ax_m.plot(T_fine, ising.onsager_magnetization(T_fine), color="k", lw=1, label="Onsager-Yang, $L=\\infty$")
 ax_m.plot(T_grid, abs_m_32, "o", label="Wolff, $L=32$")
-ax_m.set(xlabel="temperature $T$", ylabel="magnetisation $\\langle |m| \\rangle$")
+ax_m.set(xlabel="temperature $T$ ($J/k_B$)", ylabel="magnetisation per spin $\\langle |m| \\rangle$")
 for ax in (ax_e, ax_m):
     ax.axvline(T_c, color="grey", ls=":", lw=1)
     ax.legend()
@@ -192,11 +193,12 @@ def crossing(T, u_small, u_large):
     return T[k] - d[k] * (T[k + 1] - T[k]) / (d[k + 1] - d[k])
 
 
+# %% mystnb={"figure": {"caption": "The Binder cumulant $U_L$ (dimensionless) of lattices of side $L = 8, 16, 32$ against the temperature (in units of $J/k_B$), 4000 Wolff configurations per point; dotted line: the exact $T_c$. The curves steepen with $L$ and cross close to $T_c$.", "name": "fig-ising-model-binder"}}
 fig, ax = plt.subplots()
 for L_b, u in binder.items():
     ax.plot(T_binder, u, "o-", label=f"L = {L_b}")
 ax.axvline(T_c, color="grey", ls=":", lw=1, label="exact $T_c$")
-ax.set(xlabel="temperature $T$", ylabel="Binder cumulant $U_L$")
+ax.set(xlabel="temperature $T$ ($J/k_B$)", ylabel="Binder cumulant $U_L$")
 ax.legend()
 plt.show()
 
@@ -223,6 +225,7 @@ series = {
 }
 tau = {method: stats.integrated_autocorrelation_time(x) for method, x in series.items()}
 
+# %% mystnb={"figure": {"caption": "Autocorrelation of $|m|$ on the $32 \\times 32$ lattice at $T_c$ against the lag in sweeps (linear axis up to 1, logarithmic beyond), for Metropolis sweeps and Wolff updates; the legend gives each integrated autocorrelation time $\\tau$. Metropolis needs tens of sweeps to forget a configuration, Wolff a few.", "name": "fig-ising-model-autocorrelation"}}
 fig, ax = plt.subplots()
 for method, x in series.items():
     rho = stats.autocorrelation(x)[:400]
