@@ -31,6 +31,8 @@ def tiny_train(**kwargs):
 CASES = [
     # ising: sizes, temperatures, counts, methods, seeds
     ("ising.sample L=1", lambda: ising.sample(1, 2.0, 1), ValueError, "L"),
+    ("ising.density_of_states L=3", lambda: ising.density_of_states(3), ValueError, "L"),
+    ("ising.density_of_states L=10", lambda: ising.density_of_states(10), ValueError, "L"),
     ("ising.sample L=2.5", lambda: ising.sample(2.5, 2.0, 1), TypeError, "L"),
     ("ising.sample T=0", lambda: ising.sample(4, 0.0, 1), ValueError, "T"),
     ("ising.sample T=nan", lambda: ising.sample(4, NAN, 1), ValueError, "T"),

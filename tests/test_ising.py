@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from grokbook import ising, stats
+from grokbook import ising, ising_data, stats
 
 TEMPERATURES = [1.5, 2.27, 3.5]
 
@@ -81,6 +81,27 @@ def test_exact_specific_heat_is_energy_derivative():
     T, dT = 2.3, 1e-4
     lo, mid, hi = (ising.exact_averages(4, t) for t in (T - dT, T, T + dT))
     assert mid.specific_heat == pytest.approx((hi.energy - lo.energy) / (2 * dT), rel=1e-5)
+
+
+@pytest.mark.parametrize("L", [2, 4])
+def test_transfer_matrix_density_of_states_matches_enumeration(L):
+    E_pairs, _, counts = ising._density_of_states(L)  # brute force over all 2^(L^2) states
+    expected = {}
+    for E, count in zip(E_pairs, counts):
+        expected[int(E)] = expected.get(int(E), 0) + int(count)
+    E, g = ising.density_of_states(L)
+    assert {int(e): int(c) for e, c in zip(E, g) if c} == expected
+
+
+def test_transfer_matrix_density_of_states_8x8():
+    E, g = ising.density_of_states(8)
+    g = [int(c) for c in g]  # exact Python integers
+    assert sum(g) == 2**64
+    assert E[0] == -128 and E[-1] == 128 and len(E) == 65
+    assert g[:4] == [2, 0, 128, 256]  # ground states; none at -124; one flipped spin; two adjacent
+    assert g == g[::-1]  # E -> -E by flipping one sublattice
+    allowed = set(ising_data.allowed_energies(8).tolist())
+    assert {int(e) for e, c in zip(E, g) if c} == allowed
 
 
 def test_sample_shapes_and_reproducibility():
