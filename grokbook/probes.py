@@ -23,7 +23,9 @@ side by side on the *same* run so that their timing can be compared:
 :func:`grokbook.train.train`, :func:`probe_curves` turns a History's snapshots
 into curves, and :func:`transition_time` is the one change-point rule applied
 to every curve (test accuracy included), from which :func:`lead_times` says
-which probe moves before the test accuracy does.
+which probe moves before the test accuracy does.  :func:`separation_time`
+says when the curves of two groups of runs (say, runs that grok and runs
+that do not) part beyond their confidence bands.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ __all__ = [
     "plateau_change",
     "transition_time",
     "lead_times",
+    "separation_time",
 ]
 
 #: Probe name -> what it measures (the keys :func:`probe_snapshot` returns).
@@ -285,3 +288,28 @@ def lead_times(
         relative = change / abs(baseline) if baseline != 0 else float("nan")
         out[name] = {"t": t, "lead": t_test - t, "lead_fraction": (t_test - t) / (end - start), "change": relative}
     return out
+
+
+def separation_time(times: np.ndarray, band_a: np.ndarray, band_b: np.ndarray, *, persist: int = 3) -> float:
+    """First time from which two groups' confidence bands are disjoint at ``persist`` consecutive points (NaN if never).
+
+    A band is (2, T): the lower and upper edge of a curve's interval at each
+    time (e.g. a bootstrap interval over seeds).  Requiring ``persist``
+    consecutive disjoint points keeps a single chance excursion from counting;
+    the answer is known to within one spacing of ``times``.
+
+    Args:
+        times: (T,) increasing times.
+        band_a, band_b: (2, T) lower and upper edges, lower <= upper.
+        persist: consecutive disjoint points required, in [1, T].
+    """
+    t = np.asarray(times, dtype=float)
+    a, b = np.asarray(band_a, dtype=float), np.asarray(band_b, dtype=float)
+    if t.ndim != 1 or t.size < 1 or np.any(np.diff(t) <= 0):
+        raise ValueError(f"times must be a non-empty increasing (T,) array, got shape {t.shape}")
+    if a.shape != (2, t.size) or b.shape != (2, t.size) or np.any(a[0] > a[1]) or np.any(b[0] > b[1]):
+        raise ValueError(f"band_a and band_b must be (2, T) = (2, {t.size}) arrays of lower <= upper edges, got {a.shape} and {b.shape}")
+    persist = check_int("persist", persist, minimum=1, maximum=t.size)
+    disjoint = (a[0] > b[1]) | (b[0] > a[1])  # (T,)
+    runs = np.convolve(disjoint, np.ones(persist, dtype=int), mode="valid") == persist  # (T - persist + 1,)
+    return float(t[np.argmax(runs)]) if runs.any() else float("nan")

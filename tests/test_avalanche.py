@@ -149,6 +149,11 @@ def test_gaussian_null_gives_dimension_one(topology):
         (lambda g, W: av.sandpile(g, 1, loss=1.0), "loss"),
         (lambda g, W: av.sandpile(g, 1, threshold=1), "threshold"),
         (lambda g, W: av.ofc(g, 0, alpha=0.5, transfer="degree"), "n_avalanches"),
+        (lambda g, W: av.cascade_sizes([], {50: g}), "gradients"),
+        (lambda g, W: av.cascade_sizes([np.ones((2, 3, 50)), np.ones((2, 4, 50))], {50: g}), "gradients"),
+        (lambda g, W: av.cascade_sizes([np.ones((2, 3, 40))], {50: g}), "graphs"),
+        (lambda g, W: av.resample_seeds(np.ones((2, 3))), "values"),
+        (lambda g, W: av.resample_seeds(np.ones((2, 3, 4)), n_boot=2), "n_boot"),
     ],
 )
 def test_arguments_are_validated(call, name):
@@ -161,3 +166,32 @@ def test_conservative_overload_raises_instead_of_looping():
     graph = av.square_lattice(4, periodic=True)
     with pytest.raises(RuntimeError, match="max_steps"):
         av.relax(np.full(16, 2.0), av.transfer_matrix(graph), alpha=1.0, max_steps=1000)
+
+
+def test_cascade_sizes_is_gradient_avalanches_per_scale_and_snapshot():
+    """The sweep helper gives, entry by entry, what one call per snapshot gives."""
+    rng = np.random.default_rng(5)
+    gradients = [rng.standard_t(3, size=(2, 3, n)) for n in (60, 90, 140)]  # (n_seeds, n_snapshots, N) per scale
+    graphs = av.scale_graphs([60, 90, 140], "erdos_renyi", mean_degree=6, seed=2)
+    assert [g.number_of_nodes() for g in graphs.values()] == [60, 90, 140]
+    S = av.cascade_sizes(gradients, graphs, alpha=0.7, threshold=1.5)
+    assert S.shape == (3, 2, 3)
+    for i, g in enumerate(gradients):
+        for s in range(2):
+            for t in range(3):
+                assert S[i, s, t] == av.gradient_avalanches(g[s, t], graphs[g.shape[2]], alpha=0.7, threshold=1.5).sizes[0]
+
+
+def test_resample_seeds_draws_seeds_within_each_scale():
+    values = np.arange(2 * 4 * 3, dtype=float).reshape(2, 4, 3)  # (n_scales, n_seeds, T)
+    boot = av.resample_seeds(values, n_boot=200, seed=1)
+    assert boot.shape == (200, 2, 3)
+    # a replica of scale i is a mean of 4 of its seeds: for T = 0, (sum of 4 seeds' rows) / 4 lies in scale i's range
+    for i in range(2):
+        seeds = values[i, :, 0]
+        assert np.all((boot[:, i, 0] >= seeds.min()) & (boot[:, i, 0] <= seeds.max()))
+        # the mean over replicas estimates the seed mean: tolerance 4 standard errors of a mean of 200 replicas
+        error = seeds.std() / np.sqrt(4) / np.sqrt(200)
+        assert abs(boot[:, i, 0].mean() - seeds.mean()) < 4 * error
+    constant = av.resample_seeds(np.ones((3, 5, 2)))
+    np.testing.assert_array_equal(constant, 1.0)

@@ -159,3 +159,23 @@ def test_run_config_groks_and_is_json_able():
 def test_run_config_rejects_bad_configs(config, name):
     with pytest.raises(ValueError, match=name):
         modular.run_config(config, seed=0)
+
+
+def test_gradient_runs_are_the_run_config_runs_with_loss_gradients():
+    """Each (width, seed) run is run_config's run; the snapshots are the MSE gradient (checked against autograd on W1, W2)."""
+    config = {"p": 11, "train_fraction": 0.5, "n_epochs": 20, "eval_every": 5, "weight_decay": 1.0}
+    histories, gradients = modular.gradient_runs(config, [8, 16], [0, 3], n_snapshots=5)
+    assert [g.shape for g in gradients] == [(2, 5, 3 * 11 * 8), (2, 5, 3 * 11 * 16)]
+    reference = modular.run_config({**config, "width": 16}, seed=3)
+    np.testing.assert_array_equal(histories[1][1].test_loss, reference["test_loss"])
+    assert histories[1][1].config["width"] == 16 and histories[1][1].config["seed"] == 3
+    data = modular.make_dataset(11, "add", 0.5, seed=0)  # the gradient at step 0 of width 8, seed 0
+    torch.manual_seed(0)
+    model = modular.QuadraticMLP(11, 8)
+    modular.mse_one_hot(model(data.X_train), data.y_train).backward()
+    expected = torch.cat([model.W1.grad.ravel(), model.W2.grad.ravel()]).double().numpy()
+    np.testing.assert_allclose(gradients[0][0, 0], expected, rtol=1e-6, atol=1e-9)
+    with pytest.raises(ValueError, match="n_snapshots"):
+        modular.gradient_runs(config, [8], [0], n_snapshots=22)
+    with pytest.raises(ValueError, match="widths"):
+        modular.gradient_runs(config, [0], [0])

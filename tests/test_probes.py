@@ -141,3 +141,29 @@ def test_progress_is_zero_at_start_and_one_on_the_plateau():
     p = probes.progress(t, v, start=20)
     assert p[t == 20] == pytest.approx(0.0) and np.allclose(p[t >= 60], 1.0)
     assert np.isnan(probes.progress(t, np.ones_like(t), start=0)).all()
+
+
+def test_separation_time_needs_persistent_disjoint_bands():
+    t = np.arange(0.0, 70, 10)
+    a = np.array([[0, 0, 2, 0, 2, 2, 2], [1, 1, 3, 1, 3, 3, 3]], dtype=float)
+    b = np.array([[0] * 7, [1.5] * 7], dtype=float)
+    assert probes.separation_time(t, a, b) == 40.0  # the excursion at 20 lasts one point
+    assert probes.separation_time(t, a, b, persist=1) == 20.0
+    assert probes.separation_time(t, b, a, persist=2) == 40.0  # symmetric in the groups
+    assert np.isnan(probes.separation_time(t, a, b, persist=4))
+    assert probes.separation_time(t, a, b - 2, persist=1) == 0.0  # b below a from the start
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        (dict(times=[0.0, 0.0]), "times"),
+        (dict(band_a=np.zeros((2, 3))), "band_a"),
+        (dict(band_b=np.array([[1.0, 1.0], [0.0, 0.0]])), "band_b"),
+        (dict(persist=3), "persist"),
+    ],
+)
+def test_separation_time_validates(kwargs, name):
+    args = dict(times=[0.0, 1.0], band_a=np.zeros((2, 2)), band_b=np.ones((2, 2)), persist=1) | kwargs
+    with pytest.raises(ValueError, match=name):
+        probes.separation_time(args.pop("times"), args.pop("band_a"), args.pop("band_b"), **args)

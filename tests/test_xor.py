@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from grokbook import xor
+from grokbook import avalanche, xor
 from grokbook.train import cross_entropy
 
 
@@ -67,6 +67,7 @@ def test_a_small_sweep_learns_after_a_plateau_and_records_snapshots():
         (dict(n_seeds=0), "n_seeds"),
         (dict(n_snapshots=1), "n_snapshots"),
         (dict(n_epochs=10, n_snapshots=20), "n_snapshots"),
+        (dict(seed_offset=-1), "seed_offset"),
     ],
 )
 def test_config_is_validated(kwargs, name):
@@ -81,3 +82,36 @@ def test_model_arguments_are_validated():
         xor.XORMLP(3, hidden_init=0)
     with pytest.raises(ValueError, match="lr"):
         xor.make_optimizer(xor.XORMLP(3), lr=-1)
+
+
+def test_seed_offset_runs_the_same_seeds():
+    """Seed s is the same run whether it is trained alone (seed_offset = s) or within a sweep of seeds 0..n-1."""
+    small = dict(widths=(20, 32), n_snapshots=5, n_epochs=120)
+    both = xor.run_xor(xor.XORConfig(**small, n_seeds=2), progress=False)
+    second = xor.run_xor(xor.XORConfig(**small, n_seeds=1, seed_offset=1), progress=False)
+    assert xor.XORConfig(**small, n_seeds=2, seed_offset=3).seeds == range(3, 5)
+    for i in range(2):
+        np.testing.assert_array_equal(second.gradients[i][0], both.gradients[i][1])
+        np.testing.assert_array_equal(second.histories[i][0].train_loss, both.histories[i][1].train_loss)
+        assert second.histories[i][0].config == {"h": small["widths"][i], "seed": 1}
+    assert not np.array_equal(both.gradients[0][0], both.gradients[0][1])
+
+
+def test_run_config_is_one_seed_of_the_sweep_through_the_probe():
+    config = {"widths": [20, 32, 50], "n_snapshots": 4, "n_epochs": 90, "threshold": 1.5}
+    result = xor.run_config(config, seed=2)
+    sweep = xor.XORConfig(widths=(20, 32, 50), n_snapshots=4, n_epochs=90, n_seeds=3)
+    runs = xor.run_xor(sweep, progress=False)
+    S = avalanche.cascade_sizes(runs.gradients, avalanche.scale_graphs(sweep.N), threshold=1.5)  # (3, 3, 4)
+    np.testing.assert_array_equal(result["sizes"], S[:, 2])
+    np.testing.assert_array_equal(result["N"], [81, 129, 201])
+    np.testing.assert_array_equal(result["snapshot_epochs"], sweep.snapshot_epochs)
+    np.testing.assert_array_equal(result["test_acc"], np.stack([row[2].test_acc for row in runs.histories]))
+    assert result["t_grok"].shape == (3,) and result["train_loss"].shape == (3, len(result["epochs"]))
+    with pytest.raises(ValueError, match="widht"):
+        xor.run_config({"widht": [3]}, seed=0)
+
+
+def test_gradient_sweep_validates():
+    with pytest.raises(ValueError, match="widths"):
+        xor.gradient_sweep(lambda w, s, e: None, [], [0], [0])
