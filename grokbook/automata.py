@@ -18,19 +18,21 @@ strings.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 import numpy as np
 import torch
+from scipy import stats
 
 from .data import Dataset
 from .probes import representation_dimension, transition_time
-from .rules import ABSENT, CellLogits, TensorNetworkAttention, check_strings
+from .rules import ABSENT, CellLogits, TensorNetworkAttention, TensorNetworkEnsemble, check_strings
 from .train import train
 from .validate import check_config, check_int, check_real
 
-__all__ = ["rule30", "all_strings", "random_strings", "random_crop", "crop_dataset", "automaton_probe", "TAIL", "DEFAULT_CONFIG", "PAPER_CONFIG", "run_config"]
+__all__ = ["rule30", "all_strings", "random_strings", "random_crop", "crop_dataset", "automaton_probe", "TAIL", "DEFAULT_CONFIG", "PAPER_CONFIG", "run_config", "ENSEMBLE_CONFIG", "PAPER_ENSEMBLE_CONFIG", "run_ensemble", "AlignedExponent", "aligned_exponent", "EXPONENT_CONFIG", "run_exponent_config"]
 
 
 def rule30(x: torch.Tensor, j: int = 1) -> torch.Tensor:
@@ -235,3 +237,231 @@ def run_config(config: dict[str, Any], seed: int) -> dict[str, Any]:
         for key, curve in (("t_long", "long_acc"), ("t_dimension", "rep_dimension")):
             times[key] = transition_time(epochs, curves[curve], start=t_fit, tail=TAIL)
     return {"epochs": epochs, **curves, **times, "wall_time": wall_time}
+
+
+#: Seed ensembles for the critical exponent and the grokking-time distribution (quick scale: seconds per ensemble).
+#: j = 1 (rule 30 once, 3-local) and d = 4 learn the long strings in about half the seeds within 200 epochs.
+ENSEMBLE_CONFIG: dict[str, Any] = {
+    "d": 4,  # bond dimension
+    "j": 1,  # applications of rule 30
+    "L_min": 5,  # shortest training window
+    "L_max": 8,  # longest training window
+    "n_held_out": 32,  # strings of length L_max kept out of training
+    "freeze_A": False,  # True: only B trains (the perceptron of rules.perceptron_features)
+    "A_seed": None,  # int: every member starts from (or, frozen, keeps) the A of this seed
+    "lr": 0.005,  # Adam, as in the paper's code
+    "batch_size": 64,
+    "n_epochs": 200,
+    "n_long": 32,  # long test strings
+    "L_long": 64,  # their length
+}
+
+#: Closer to the paper code's README: d = 40 would take hours per ensemble on a CPU, so d = 10, j = 2, windows 6-10, 1000 epochs.
+PAPER_ENSEMBLE_CONFIG: dict[str, Any] = {**ENSEMBLE_CONFIG, "d": 10, "j": 2, "L_min": 6, "L_max": 10, "batch_size": 128, "n_epochs": 1000, "n_long": 64, "L_long": 200}
+
+
+def run_ensemble(config: dict[str, Any], seeds: list[int], *, l1: float | list[float] = 0.0, l2: float | list[float] = 0.0) -> dict[str, Any]:
+    """Train one tensor-network model per seed on rule 30, all at once, and record per-epoch errors.
+
+    The members (:class:`grokbook.rules.TensorNetworkEnsemble`) see the same
+    minibatches of every window of lengths L_min ... L_max
+    (:func:`crop_dataset`) and differ in their initial A and B.  Member k
+    minimises the mean logistic loss of its present training cells plus
+    ``l1[k]`` sum|theta| plus ``l2[k]``/2 sum theta^2 over its trainable
+    tensors, with Adam; the L2 term in the loss is what the paper code's Adam
+    ``weight_decay`` does (it adds l2 theta to the gradient).  The training
+    error of an epoch is counted on each batch before its step (as the
+    paper's code does), the long-string error after the epoch.
+
+    Args:
+        config: dict; missing keys take :data:`ENSEMBLE_CONFIG`'s values, unknown keys raise ValueError.
+        seeds: initialisation seeds, one member each (>= 0); the first also seeds the held-out
+            choice, the batch order and the long strings.
+        l1, l2: regularisation strength >= 0, one for all members or one per member.
+
+    Returns:
+        ``epochs`` (E + 1,); ``train_error`` and ``long_error`` (E + 1, S), per-cell errors;
+        per member (S,): ``t_fit`` (first epoch with training error <= 0.01),
+        ``t_grok`` (first epoch with long-string error <= 0.01: per-cell accuracy >= 0.99)
+        and ``t_zero`` (first epoch with no error on the long strings), NaN when not reached;
+        ``wall_time`` (s).
+    """
+    c = check_config(config, ENSEMBLE_CONFIG)
+    for key in ("d", "j", "L_min", "L_max", "n_held_out", "batch_size", "n_epochs", "n_long", "L_long"):
+        check_int(key, c[key], minimum=1)
+    check_real("lr", c["lr"], minimum=0.0, strict_minimum=True)
+    if not isinstance(seeds, (list, tuple)) or not seeds:
+        raise ValueError(f"seeds must be a non-empty list of ints >= 0, got {seeds!r}")
+    seeds = [check_int("seeds", seed, minimum=0) for seed in seeds]
+    n_models = len(seeds)
+    strengths = {}
+    for name, value in (("l1", l1), ("l2", l2)):
+        values = [value] * n_models if not isinstance(value, (list, tuple)) else list(value)
+        if len(values) != n_models:
+            raise ValueError(f"{name} must be one number or one per seed ({n_models}), got {len(values)}")
+        strengths[name] = torch.tensor([check_real(name, v, minimum=0.0) for v in values], dtype=torch.float64)  # (S,)
+
+    data = crop_dataset(c["L_min"], c["L_max"], c["j"], n_held_out=c["n_held_out"], seed=seeds[0])
+    X, y = data.X_train, data.y_train
+    present = X != ABSENT
+    X_long = random_strings(c["n_long"], c["L_long"], seed=seeds[0] + 1)
+    y_long = rule30(X_long, c["j"]).bool()
+    model = TensorNetworkEnsemble(c["d"], seeds, freeze_A=bool(c["freeze_A"]))
+    if c["A_seed"] is not None:  # one attention tensor for every member: they differ in B only
+        with torch.no_grad():
+            model.A.copy_(TensorNetworkAttention(c["d"], seed=check_int("A_seed", c["A_seed"], minimum=0)).A)
+    parameters = [p for p in (model.A, model.B) if p.requires_grad]
+    if c["freeze_A"]:  # fixed environments: compute them once, then every step is the linear read-out
+        with torch.no_grad():
+            cells = torch.where(present, X, 0)
+            left, right = model.environments(cells, present)
+            left_long, right_long = model.environments(X_long)
+
+        def logits(index: torch.Tensor | slice) -> torch.Tensor:
+            return torch.where(present[index], model.readout(left[:, index], right[:, index], cells[index]), 0.0)
+
+        def logits_long() -> torch.Tensor:
+            return model.readout(left_long, right_long, X_long)
+    else:
+
+        def logits(index: torch.Tensor | slice) -> torch.Tensor:
+            return model(X[index])
+
+        def logits_long() -> torch.Tensor:
+            return model(X_long)
+
+    optimizer = torch.optim.Adam(parameters, lr=c["lr"])
+    generator = torch.Generator().manual_seed(seeds[0])
+
+    def errors(y: torch.Tensor, present: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        return (((z > 0) != y.bool()) & present).sum(dim=(1, 2)).double()  # (S,) wrong present cells
+
+    n_epochs, n_present = c["n_epochs"], int(present.sum())
+    train_error = np.empty((n_epochs + 1, n_models))
+    long_error = np.empty((n_epochs + 1, n_models))
+    start = time.perf_counter()
+    with torch.no_grad():
+        train_error[0] = (errors(y, present, logits(slice(None))) / n_present).numpy()
+    for epoch in range(n_epochs + 1):
+        if epoch > 0:
+            wrong = torch.zeros(n_models, dtype=torch.float64)
+            for index in torch.randperm(len(X), generator=generator).split(c["batch_size"]):
+                z = logits(index)  # (S, b, L)
+                mask = present[index]
+                loss = torch.nn.functional.binary_cross_entropy_with_logits(z, y[index].double().expand_as(z), reduction="none")
+                loss = (loss * mask).sum(dim=(1, 2)) / mask.sum()  # (S,) mean over present cells
+                for p in parameters:
+                    flat = p.reshape(n_models, -1)
+                    loss = loss + strengths["l1"] * flat.abs().sum(dim=1) + strengths["l2"] / 2 * (flat**2).sum(dim=1)
+                optimizer.zero_grad(set_to_none=True)
+                loss.sum().backward()
+                optimizer.step()
+                wrong += errors(y[index], mask, z.detach())
+            train_error[epoch] = (wrong / n_present).numpy()
+        with torch.no_grad():
+            long_error[epoch] = (((logits_long() > 0) != y_long).double().mean(dim=(1, 2))).numpy()
+
+    def first(mask: np.ndarray) -> np.ndarray:  # (E + 1, S) -> (S,) first epoch where mask holds, NaN if never
+        return np.where(mask.any(axis=0), mask.argmax(axis=0), np.nan)
+
+    return {
+        "epochs": np.arange(n_epochs + 1),
+        "train_error": train_error,
+        "long_error": long_error,
+        "t_fit": first(train_error <= 0.01),
+        "t_grok": first(long_error <= 0.01),
+        "t_zero": first(long_error == 0),
+        "wall_time": time.perf_counter() - start,
+    }
+
+
+@dataclass(frozen=True)
+class AlignedExponent:
+    """Critical exponent from E(t_zero - s) ~ s^nu, runs aligned at their critical epoch t_zero."""
+
+    nu: float  # slope of ln <E(t_zero - s)> against ln s
+    systematic: float  # change of nu when the window is doubled (s from 2 first to 2 last)
+    ci: tuple[float, float]  # 95% bootstrap interval over runs, widened by the systematic change on each side
+    n_runs: int  # runs that reach zero error late enough to be aligned
+    s: np.ndarray  # (K,) epochs before t_zero used in the fit
+    mean_error: np.ndarray  # (K,) mean error of the aligned runs there
+
+
+def aligned_exponent(long_error: np.ndarray, t_zero: np.ndarray, *, window: tuple[int, int] = (1, 20), n_resamples: int = 2000, seed: int = 0) -> AlignedExponent:
+    """Measure nu from test-error curves, each aligned at the epoch where its error first vanishes.
+
+    The order parameter of the paper's grokking transition is the test error,
+    which vanishes at the critical point as E ~ (t_c - t)^nu (for Model A
+    nu = 1, for the D-ball (D + 1)/2).  A single rule-30 run has a finite test
+    set and a noisy, stepwise curve, so we take t_c = t_zero, the first epoch
+    with no error on the long test strings, average E(t_zero - s) over the runs
+    for s = window[0] ... window[1] epochs, and fit a line to ln <E> against
+    ln s.  The 95% interval comes from :func:`scipy.stats.bootstrap`
+    (percentile method) over the runs, widened on each side by the change of
+    nu when the window is doubled (the curves are not exact power laws: the
+    finite test set resolves errors down to one cell, and far from t_zero
+    the curve bends), as for Model B (:func:`grokbook.rules.critical_exponent_fit`).
+    Only runs with t_zero >= 2 window[1] enter, the same runs for both windows.
+
+    Args:
+        long_error: (E + 1, S) per-epoch test errors of S runs.
+        t_zero: (S,) their critical epochs (NaN: no zero error; such runs are left out).
+        window: (first, last) epochs before t_zero in the fit, 1 <= first < last.
+        n_resamples: bootstrap resamples, >= 100.
+        seed: seed of the bootstrap.
+    """
+    first_s = check_int("window[0]", window[0], minimum=1)
+    last_s = check_int("window[1]", window[1], minimum=first_s + 1)
+    n_resamples = check_int("n_resamples", n_resamples, minimum=100)
+    long_error, t_zero = np.asarray(long_error, float), np.asarray(t_zero, float)
+    if long_error.ndim != 2 or t_zero.shape != (long_error.shape[1],):
+        raise ValueError(f"long_error must be (E + 1, S) and t_zero (S,), got {long_error.shape} and {t_zero.shape}")
+    use = np.flatnonzero(np.isfinite(t_zero) & (t_zero >= 2 * last_s))
+    if use.size < 3:
+        raise ValueError(f"need at least 3 runs whose error vanishes after epoch {2 * last_s}, got {use.size}")
+
+    def aligned(s: np.ndarray) -> np.ndarray:  # (R, K): E(t_zero - s) of every run used
+        return long_error[t_zero[use].astype(int)[:, None] - s[None, :], use[:, None]]
+
+    s = np.arange(first_s, last_s + 1)  # (K,)
+    curves, doubled = aligned(s), aligned(np.arange(2 * first_s, 2 * last_s + 1))
+
+    def slope(curves: np.ndarray, s: np.ndarray) -> float:
+        return float(np.polyfit(np.log(s), np.log(curves.mean(axis=0)), 1)[0])
+
+    nu = slope(curves, s)
+    systematic = abs(slope(doubled, np.arange(2 * first_s, 2 * last_s + 1)) - nu)
+    result = stats.bootstrap(  # resample the runs: the statistic gets their indices
+        (np.arange(use.size),), lambda runs: slope(curves[runs.astype(int)], s), vectorized=False, n_resamples=n_resamples,
+        method="percentile", rng=np.random.default_rng(seed),
+    )  # fmt: skip
+    low, high = result.confidence_interval
+    return AlignedExponent(nu=nu, systematic=systematic, ci=(float(low) - systematic, float(high) + systematic), n_runs=int(use.size), s=s, mean_error=curves.mean(axis=0))
+
+
+#: The command line's ensembles (``grokbook run rule30_exponent``): a seed is n_models members.
+EXPONENT_CONFIG: dict[str, Any] = {**ENSEMBLE_CONFIG, "n_models": 12, "l1": 0.0, "l2": 0.0}
+
+
+def run_exponent_config(config: dict[str, Any], seed: int) -> dict[str, Any]:
+    """:func:`run_ensemble` of members ``seed * n_models ... seed * n_models + n_models - 1``, and their :func:`aligned_exponent`.
+
+    Args:
+        config: dict; missing keys take :data:`EXPONENT_CONFIG`'s values, unknown keys raise ValueError.
+        seed: block of member seeds, >= 0.
+
+    Returns:
+        :func:`run_ensemble`'s arrays, and ``nu``, ``nu_low``, ``nu_high``, ``n_aligned``
+        (NaN and 0 when fewer than 3 runs reach zero error late enough).
+    """
+    c = check_config(config, EXPONENT_CONFIG)
+    n_models = check_int("n_models", c.pop("n_models"), minimum=1)
+    seed = check_int("seed", seed, minimum=0)
+    l1, l2 = c.pop("l1"), c.pop("l2")
+    out = run_ensemble(c, list(range(seed * n_models, (seed + 1) * n_models)), l1=l1, l2=l2)
+    try:
+        fit = aligned_exponent(out["long_error"], out["t_zero"])
+        out.update(nu=fit.nu, nu_low=fit.ci[0], nu_high=fit.ci[1], n_aligned=fit.n_runs)
+    except ValueError:  # too few runs reach zero error
+        out.update(nu=float("nan"), nu_low=float("nan"), nu_high=float("nan"), n_aligned=0)
+    return out

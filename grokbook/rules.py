@@ -42,6 +42,7 @@ __all__ = [
     "perceptron_features",
     "ABSENT",
     "CellLogits",
+    "TensorNetworkEnsemble",
     "check_strings",
 ]
 
@@ -356,19 +357,7 @@ class TensorNetworkAttention(torch.nn.Module):
         normalisation): this is how strings of several lengths share a batch.
         """
         x = check_strings(x)
-        n, L = x.shape
-        site = self.A.permute(2, 0, 1)[x]  # (n, L, d, d): A^{(x_i)}
-        if present is not None:
-            if not isinstance(present, torch.Tensor) or present.shape != x.shape or present.dtype != torch.bool:
-                raise ValueError(f"present must be a bool tensor of shape {tuple(x.shape)}")
-            identity = torch.eye(self.d, dtype=site.dtype).expand_as(site)
-            site = torch.where(present[:, :, None, None], site, identity)
-        boundary = torch.full((n, self.d), self.d**-0.5, dtype=self.A.dtype)
-        left, right = [boundary], [boundary]
-        for i in range(L - 1):
-            left.append(_normalise(torch.einsum("na,nab->nb", left[-1], site[:, i])))
-            right.append(_normalise(torch.einsum("nab,nb->na", site[:, L - 1 - i], right[-1])))
-        return torch.stack(left, dim=1), torch.stack(right[::-1], dim=1)
+        return _environments(self.A.permute(2, 0, 1)[x], _check_present(present, x))  # site tensors (n, L, d, d): A^{(x_i)}
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits z, (n, L), for binary strings x, (n, L) of 0/1."""
@@ -412,6 +401,61 @@ class CellLogits(torch.nn.Module):
         return torch.where(present[..., None], torch.stack([zero, z], dim=-1), torch.stack([zero, zero - 1e4], dim=-1))
 
 
+class TensorNetworkEnsemble(torch.nn.Module):
+    """Several independent :class:`TensorNetworkAttention` models with stacked tensors, evaluated at once.
+
+    Member k is ``TensorNetworkAttention(d, freeze_A=freeze_A, seed=seeds[k])``:
+    the same initial A and B, the same logits (to rounding).  Stacking lets one
+    optimizer step train every member: Adam acts on each entry separately, so
+    with the sum of the members' losses as the objective, each member follows
+    its own training exactly (a seed ensemble in one batch of tensor operations).
+
+    Args:
+        d: bond dimension, >= 1.
+        seeds: one initialisation seed per member (>= 0), at least one.
+        freeze_A: if True, A is a buffer (the frozen-attention perceptron of
+            :func:`perceptron_features`), else a parameter.
+
+    Attributes:
+        A, B: (n_models, d, d, 2) stacked tensors.
+    """
+
+    def __init__(self, d: int, seeds: list[int] | tuple[int, ...], *, freeze_A: bool = False) -> None:
+        super().__init__()
+        self.d = check_int("d", d, minimum=1)
+        if not isinstance(seeds, (list, tuple)) or not seeds:
+            raise ValueError(f"seeds must be a non-empty list of ints >= 0, got {seeds!r}")
+        members = [TensorNetworkAttention(d, freeze_A=freeze_A, seed=seed) for seed in seeds]
+        A = torch.stack([m.A.detach() for m in members])  # (S, d, d, 2)
+        if freeze_A:
+            self.register_buffer("A", A)
+        else:
+            self.A = torch.nn.Parameter(A)
+        self.B = torch.nn.Parameter(torch.stack([m.B.detach() for m in members]))
+
+    @property
+    def n_models(self) -> int:
+        return self.A.shape[0]
+
+    def environments(self, x: torch.Tensor, present: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Left and right environments of every member, each (n_models, n, L, d); x (n, L) of 0/1, present as for one model."""
+        x = check_strings(x)
+        return _environments(self.A.permute(0, 3, 1, 2)[:, x], _check_present(present, x))  # sites (S, n, L, d, d)
+
+    def readout(self, left: torch.Tensor, right: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """Logits z_i = l_{i-1}^T B^{(x_i)} r_{i+1}, (n_models, n, L), from environments (n_models, n, L, d) and x (n, L)."""
+        return torch.einsum("snla,snlab,snlb->snl", left, self.B.permute(0, 3, 1, 2)[:, x], right)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits (n_models, n, L) of strings x (n, L) of 0, 1 and :data:`ABSENT` (absent sites: logit 0, to be masked)."""
+        if not isinstance(x, torch.Tensor) or x.ndim != 2:
+            raise ValueError("x must be a 2-D (n, L) tensor")
+        present = x != ABSENT
+        cells = torch.where(present, x, 0)
+        left, right = self.environments(cells, present)
+        return torch.where(present, self.readout(left, right, cells), 0.0)
+
+
 def check_strings(x: torch.Tensor) -> torch.Tensor:
     """Return ``x`` as int64 after checking it is an (n, L) tensor of 0/1 cells (TypeError / ValueError otherwise)."""
     if not isinstance(x, torch.Tensor):
@@ -425,6 +469,33 @@ def check_strings(x: torch.Tensor) -> torch.Tensor:
 
 def _normalise(v: torch.Tensor) -> torch.Tensor:
     return v / (torch.linalg.vector_norm(v, dim=-1, keepdim=True) + 1e-12)
+
+
+def _check_present(present: torch.Tensor | None, x: torch.Tensor) -> torch.Tensor | None:
+    if present is not None and (not isinstance(present, torch.Tensor) or present.shape != x.shape or present.dtype != torch.bool):
+        raise ValueError(f"present must be a bool tensor of shape {tuple(x.shape)}")
+    return present
+
+
+def _environments(site: torch.Tensor, present: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Left and right environments (..., n, L, d) from the site matrices (..., n, L, d, d) of one or several models.
+
+    The recursion of :meth:`TensorNetworkAttention.environments`, on every
+    (model, string) pair at once: leading model axes are flattened into the
+    batch, so one model or a stack of them run the same operations.
+    ``present`` (n, L) bool, or None when every site exists.
+    """
+    *batch, L, d, _ = site.shape
+    if present is not None:
+        identity = torch.eye(d, dtype=site.dtype).expand_as(site)
+        site = torch.where(present[..., None, None], site, identity)
+    site = site.reshape(-1, L, d, d)  # (N, L, d, d), N = models x strings
+    boundary = torch.full((site.shape[0], d), d**-0.5, dtype=site.dtype)
+    left, right = [boundary], [boundary]
+    for i in range(L - 1):
+        left.append(_normalise(torch.einsum("na,nab->nb", left[-1], site[:, i])))
+        right.append(_normalise(torch.einsum("nab,nb->na", site[:, L - 1 - i], right[-1])))
+    return torch.stack(left, dim=1).reshape(*batch, L, d), torch.stack(right[::-1], dim=1).reshape(*batch, L, d)
 
 
 def perceptron_features(model: TensorNetworkAttention, x: torch.Tensor) -> torch.Tensor:

@@ -120,3 +120,70 @@ def test_run_config_records_curves_and_rejects_bad_configs():
 def test_bad_arguments_raise_value_error_naming_them(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+TINY = {"d": 2, "L_min": 3, "L_max": 5, "n_held_out": 2, "batch_size": 16, "n_epochs": 6, "n_long": 4, "L_long": 16}
+
+
+def test_ensemble_members_train_as_if_alone():
+    together = automata.run_ensemble(TINY, [3, 4], l1=[0.0, 1e-3])
+    alone = automata.run_ensemble(TINY, [3])  # same first seed: same data and batches
+    np.testing.assert_array_equal(together["long_error"][:, 0], alone["long_error"][:, 0])
+    np.testing.assert_array_equal(together["train_error"][:, 0], alone["train_error"][:, 0])
+    assert together["long_error"].shape == (TINY["n_epochs"] + 1, 2)
+    assert np.all((together["long_error"] >= 0) & (together["long_error"] <= 1))
+
+
+def test_frozen_ensemble_starts_where_the_trainable_one_does_and_keeps_its_attention():
+    frozen = automata.run_ensemble({**TINY, "freeze_A": True}, [5, 6])
+    trainable = automata.run_ensemble(TINY, [5, 6])
+    np.testing.assert_array_equal(frozen["long_error"][0], trainable["long_error"][0])  # cached environments = forward pass
+    np.testing.assert_array_equal(frozen["train_error"][0], trainable["train_error"][0])
+    shared = automata.run_ensemble({**TINY, "A_seed": 9}, [1, 2])
+    assert shared["long_error"].shape == (TINY["n_epochs"] + 1, 2)
+
+
+def test_l2_in_the_loss_is_adams_weight_decay():
+    theta0 = torch.randn(6, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    target = torch.randn(6, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    results = []
+    for weight_decay, l2 in [(0.1, 0.0), (0.0, 0.1)]:
+        theta = theta0.clone().requires_grad_()
+        optimizer = torch.optim.Adam([theta], lr=0.01, weight_decay=weight_decay)
+        for _ in range(5):
+            optimizer.zero_grad()
+            (((theta - target) ** 2).sum() + l2 / 2 * (theta**2).sum()).backward()
+            optimizer.step()
+        results.append(theta.detach())
+    torch.testing.assert_close(results[0], results[1], rtol=0, atol=1e-15)
+
+
+def test_aligned_exponent_recovers_a_power_law():
+    rng = np.random.default_rng(0)
+    nu, n_runs, n_epochs = 1.7, 10, 200
+    t_zero = rng.integers(60, 150, n_runs).astype(float)
+    epochs = np.arange(n_epochs + 1)[:, None]
+    distance = np.clip(t_zero[None, :] - epochs, 0, None)  # (E + 1, S)
+    long_error = rng.uniform(0.5, 2.0, n_runs) * 1e-3 * distance**nu  # zero from t_zero on
+    fit = automata.aligned_exponent(long_error, t_zero, n_resamples=200)
+    assert abs(fit.nu - nu) < 1e-9 and fit.systematic < 1e-9
+    assert fit.ci[0] <= nu <= fit.ci[1] and fit.n_runs == n_runs
+    with pytest.raises(ValueError, match="at least 3 runs"):
+        automata.aligned_exponent(long_error, np.full(n_runs, np.nan))
+    with pytest.raises(ValueError, match="window"):
+        automata.aligned_exponent(long_error, t_zero, window=(5, 5))
+    with pytest.raises(ValueError, match="long_error"):
+        automata.aligned_exponent(long_error[:, :3], t_zero)
+
+
+def test_run_exponent_config_and_its_validation():
+    out = automata.run_exponent_config({**TINY, "n_models": 2, "l2": 1e-3}, 1)
+    assert out["long_error"].shape == (TINY["n_epochs"] + 1, 2) and out["n_aligned"] == 0 and np.isnan(out["nu"])
+    with pytest.raises(ValueError, match="l1"):
+        automata.run_ensemble(TINY, [1, 2], l1=[0.0])
+    with pytest.raises(ValueError, match="l2"):
+        automata.run_ensemble(TINY, [1], l2=-1.0)
+    with pytest.raises(ValueError, match="seeds"):
+        automata.run_ensemble(TINY, [])
+    with pytest.raises(ValueError, match="bogus"):
+        automata.run_ensemble({"bogus": 1}, [1])

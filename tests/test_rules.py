@@ -103,3 +103,28 @@ def test_arguments_are_validated():
         rules.critical_exponent_fit(1)
     with pytest.raises(ValueError, match="x"):
         rules.TensorNetworkAttention(2)(torch.full((2, 3), 2))
+
+
+def test_ensemble_members_are_the_single_models():
+    seeds = [0, 4, 7]
+    ensemble = rules.TensorNetworkEnsemble(3, seeds)
+    x = torch.randint(0, 2, (5, 9), generator=torch.Generator().manual_seed(3))
+    padded = torch.nn.functional.pad(x, (2, 0), value=rules.ABSENT)  # absent sites at the left change nothing
+    with torch.no_grad():
+        z, z_padded = ensemble(x), ensemble(padded)
+        for k, seed in enumerate(seeds):
+            single = rules.TensorNetworkAttention(3, seed=seed)
+            torch.testing.assert_close(z[k], single(x), rtol=0, atol=1e-12)
+            torch.testing.assert_close(z_padded[k, :, 2:], single(x), rtol=0, atol=1e-10)
+    assert torch.all(z_padded[:, :, :2] == 0)
+    frozen = rules.TensorNetworkEnsemble(2, [1, 2], freeze_A=True)
+    assert [name for name, _ in frozen.named_parameters()] == ["B"] and frozen.A.shape == (2, 2, 2, 2)
+
+
+def test_ensemble_arguments_are_validated():
+    with pytest.raises(ValueError, match="seeds"):
+        rules.TensorNetworkEnsemble(2, [])
+    with pytest.raises(ValueError, match="d"):
+        rules.TensorNetworkEnsemble(0, [1])
+    with pytest.raises(ValueError, match="x"):
+        rules.TensorNetworkEnsemble(2, [1])(torch.zeros(3, dtype=torch.long))
