@@ -252,3 +252,11 @@ register(
     quick=_defaults("xor"),
     paper=_defaults("xor"),  # the paper's design (8 scales x 51 snapshots) runs in seconds per seed
 )
+
+register(
+    "rule30_exponent",
+    "Seed ensembles of the tensor network on rule 30 (chapter 3): per-epoch errors, grokking times, aligned critical exponent; --set l1=... l2=... freeze_A=true",
+    "grokbook.automata:run_exponent_config",
+    quick=_defaults("automata", "EXPONENT_CONFIG"),
+    paper={**_defaults("automata", "EXPONENT_CONFIG"), **_defaults("automata", "PAPER_ENSEMBLE_CONFIG")},
+)
