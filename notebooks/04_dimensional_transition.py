@@ -43,6 +43,8 @@
 #   bootstrap band, and compare its crossing of 1 with the learning time.
 # - Test whether the signal comes from the geometry of the gradient on the
 #   graph or from the distribution of its entries.
+# - Ask whether $D(t)$ tells modular-addition runs that grok from runs that
+#   do not before their test accuracy does, and by how much.
 # ```
 #
 # XOR has four points and no held-out set: its "grokking" is an abrupt
@@ -61,15 +63,23 @@ if "google.colab" in sys.modules:
 
 # %%
 import matplotlib.pyplot as plt
-import networkx as nx
 import numpy as np
 import powerlaw
 
 from grokbook import avalanche as av
-from grokbook import xor
+from grokbook import modular, probes, xor
+from grokbook.experiments import run_sweep
 from grokbook.plots import COLORS, set_style
 
 set_style()
+
+
+def plot_band(ax: plt.Axes, x: np.ndarray, low: np.ndarray, high: np.ndarray, centre: np.ndarray, color: str = COLORS[0], **line) -> None:
+    """A curve (T,) with its confidence band [low, high] (T,) each."""
+    ax.fill_between(x, low, high, color=color, alpha=0.25, lw=0)
+    ax.plot(x, centre, color=color, **line)
+
+
 config = xor.XORConfig()  # the paper's design: 8 scales x 6 seeds x 51 snapshots (it runs in seconds)
 print(f"widths h = {config.widths}, N = 4h + 1 = {config.N.tolist()}")
 print(f"{config.n_seeds} seeds x {config.n_snapshots} snapshots over {config.n_epochs} epochs of full-batch SGD")
@@ -147,7 +157,7 @@ assert abs(height - 17 / 8) < 0.005 + 4 * height_error
 # with the maximum-likelihood method of Clauset, Shalizi and Newman
 # {cite}`clauset2009` (the `powerlaw` package {cite}`alstott2014`).
 
-# %%
+# %% mystnb={"figure": {"caption": "Complementary cumulative distribution of sandpile avalanche sizes on a Barabasi-Albert graph of 2000 nodes (threshold = degree, grains lost with probability 0.01), with the maximum-likelihood power law above its fitted lower cutoff: the slope gives the size exponent tau, near the mean-field 3/2.", "name": "fig-dimension-sandpile"}}
 sizes = av.scale_free_sandpile_sizes(2000, n_systems=32, n_drives=300, loss=0.01, seed=0)  # (drives x systems,)
 fit = powerlaw.Fit(sizes[sizes > 0], discrete=True, verbose=False)
 tau, tau_error = fit.power_law.alpha, fit.power_law.standard_err
@@ -234,7 +244,7 @@ start = time.perf_counter()
 runs = xor.run_xor(config, progress=False)
 print(f"{len(config.widths) * config.n_seeds} runs in {time.perf_counter() - start:.0f} s")
 
-# %%
+# %% mystnb={"figure": {"caption": "XOR training at eight widths h (colour): loss (left, log scale) and accuracy on the four points (right) against the epoch, each the mean over 6 seeds. Every width sits on the loss plateau at log 2 before it learns all four points.", "name": "fig-dimension-xor-curves"}}
 epochs = runs.histories[0][0].epochs
 fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.6))
 colors = plt.cm.viridis(np.linspace(0, 0.9, len(config.widths)))
@@ -271,35 +281,37 @@ assert all(r.train_loss[epochs == 100][0] > 0.99 * np.log(2) and r.test_acc[-1] 
 
 # %%
 snapshot_epochs = config.snapshot_epochs
-
-
-def graphs_of(topology: str = "barabasi_albert", mean_degree: int = 4) -> dict[int, nx.Graph]:
-    """One fixed graph per model size N."""
-    return {int(n): av.make_graph(topology, int(n), mean_degree=mean_degree, seed=0) for n in config.N}
-
-
-def cascade_sizes(gradients: list[np.ndarray], graphs: dict[int, nx.Graph], **probe) -> np.ndarray:
-    """(n_scales, n_seeds, n_snapshots) avalanche sizes of every snapshot of every run."""
-    sizes = []
-    for n, g in zip(config.N, gradients):  # g: (n_seeds, n_snapshots, N)
-        sizes.append(av.gradient_avalanches(g.reshape(-1, n), graphs[int(n)], **probe).sizes.reshape(g.shape[:2]))
-    return np.stack(sizes)
-
-
-graphs = graphs_of()
-S = cascade_sizes(runs.gradients, graphs)
+graphs = av.scale_graphs(config.N)  # N -> graph
+S = av.cascade_sizes(runs.gradients, graphs)  # (n_scales, n_seeds, n_snapshots)
 print(f"cascades: {S.size}, smallest {S.min()}, largest {S.max()} topplings")
 dimension = av.effective_dimension(config.N, S)
+
+# %% [markdown]
+# The same probe runs from the command line, one seed (all eight widths) per
+# stored result: `grokbook run dimension --seeds 6` (`xor.run_config`). The
+# chapter reads it through the same API, `grokbook.experiments.run_sweep`
+# (computing what the store does not hold yet), and checks that the stored
+# sizes and learning times are the ones computed above, so the two cannot drift:
+
+# %%
+stored = [result.payload for result in run_sweep("dimension", scale="paper", seeds=config.n_seeds, progress=False).results]
+stored_S = np.stack([r["sizes"] for r in stored], axis=1)  # (n_scales, n_seeds, n_snapshots)
+stored_t_grok = np.stack([r["t_grok"] for r in stored], axis=1)  # (n_scales, n_seeds)
+print(f"stored: {len(stored)} seeds x {stored_S.shape[0]} widths x {stored_S.shape[2]} snapshots; "
+      f"identical sizes: {np.array_equal(stored_S, S)}, identical t_grok: {np.array_equal(stored_t_grok, runs.t_grok, equal_nan=True)}")  # fmt: skip
+
+# %%
+assert np.array_equal(stored[0]["N"], config.N) and np.array_equal(stored[0]["snapshot_epochs"], snapshot_epochs)
+assert np.array_equal(stored_S, S) and np.array_equal(stored_t_grok, runs.t_grok, equal_nan=True)
 
 # %% [markdown]
 # Here is $D(t)$ with its band beside the accuracy, with the learning times
 # of all runs marked underneath:
 
-# %%
+# %% mystnb={"figure": {"caption": "Effective dimension D(t) of XOR gradients (blue, 90 % seed-bootstrap band) fitted across eight widths at each of 51 snapshot epochs, with the mean accuracy of all 48 runs (orange, right axis) and each run's learning time (red ticks). D dips below 1 on the plateau and rises through 1 as the runs learn.", "name": "fig-dimension-xor"}}
 accuracy = np.mean([r.test_acc for row in runs.histories for r in row], axis=0)
 fig, ax = plt.subplots(figsize=(8, 4))
-ax.fill_between(snapshot_epochs, dimension.low, dimension.high, color=COLORS[0], alpha=0.25, lw=0)
-ax.plot(snapshot_epochs, dimension.D, color=COLORS[0], marker=".", label="$D(t)$, 90 % band")
+plot_band(ax, snapshot_epochs, dimension.low, dimension.high, dimension.D, marker=".", label="$D(t)$, 90 % band")
 ax.axhline(1, color="grey", ls=":", lw=1)
 ax.plot(t_grok.ravel(), np.full(t_grok.size, 0.62), "|", color=COLORS[3], ms=12, label="$t_{grok}$ of each run")
 ax.set(xlabel="epoch", ylabel="effective dimension $D$", ylim=(0.6, 1.3))
@@ -360,7 +372,7 @@ assert 0.9 < dimension.D[after].mean() < 1  # just below 1, far from the paper's
 # own learning time instead. We interpolate each run's $\log S$ at
 # $t = t_{grok} + \Delta t$ and fit $D(\Delta t)$ across the scales:
 
-# %%
+# %% mystnb={"figure": {"caption": "D fitted across the eight XOR widths after aligning every run on its own learning time (x: epochs since t_grok; band: 90 % seed bootstrap). D is lowest at t_grok and returns to 1, not above, about 150 epochs later.", "name": "fig-dimension-aligned"}}
 shift = np.arange(-240, 481, 30)  # Delta t, within the snapshots of every run
 log_S = np.log(S)  # (n_scales, n_seeds, n_snapshots)
 aligned = np.stack([[np.interp(t_grok[i, s] + shift, snapshot_epochs, log_S[i, s]) for s in range(config.n_seeds)] for i in range(len(config.N))])
@@ -374,8 +386,7 @@ print(f"after t_grok + 150: D between {dimension_aligned.D[shift >= 150].min():.
       f"band never above 1 (largest lower edge {dimension_aligned.low[shift > 0].max():.2f})")  # fmt: skip
 
 fig, ax = plt.subplots(figsize=(7, 3.6))
-ax.fill_between(shift, dimension_aligned.low, dimension_aligned.high, color=COLORS[0], alpha=0.25, lw=0)
-ax.plot(shift, dimension_aligned.D, color=COLORS[0], marker=".", label="$D$, runs aligned on $t_{grok}$")
+plot_band(ax, shift, dimension_aligned.low, dimension_aligned.high, dimension_aligned.D, marker=".", label="$D$, runs aligned on $t_{grok}$")
 ax.axhline(1, color="grey", ls=":", lw=1)
 ax.axvline(0, color=COLORS[3], lw=1, label="$t = t_{grok}$")
 ax.set(xlabel="$t - t_{grok}$ (epochs)", ylabel="$D$")
@@ -403,17 +414,16 @@ assert dimension_aligned.low[shift > 0].max() < 1
 # that placement. If $D(t)$ survives the shuffle, it measures how the
 # distribution of $|g_i|$ changes with $N$, not where the large entries sit.
 
-# %%
+# %% mystnb={"figure": {"caption": "D(t) of the XOR gradients (blue, 90 % band) and of the same gradients with each snapshot's entries shuffled across the graph's nodes (red, dashed), against the epoch: the shuffle keeps the distribution of the entries and destroys their placement, and leaves D(t) within its band.", "name": "fig-dimension-shuffle"}}
 shuffle = np.random.default_rng(1)
 shuffled = [shuffle.permuted(g, axis=-1) for g in runs.gradients]
-dimension_shuffled = av.effective_dimension(config.N, cascade_sizes(shuffled, graphs))
+dimension_shuffled = av.effective_dimension(config.N, av.cascade_sizes(shuffled, graphs))
 difference = np.abs(dimension_shuffled.D - dimension.D)
 half_band = (dimension.high - dimension.low) / 2
 print(f"|D_shuffled - D|: mean {difference.mean():.3f}, largest {difference.max():.3f}; mean half-width of the band {half_band.mean():.3f}")
 
 fig, ax = plt.subplots(figsize=(7, 3.6))
-ax.fill_between(snapshot_epochs, dimension.low, dimension.high, color=COLORS[0], alpha=0.25, lw=0)
-ax.plot(snapshot_epochs, dimension.D, color=COLORS[0], label="gradients")
+plot_band(ax, snapshot_epochs, dimension.low, dimension.high, dimension.D, label="gradients")
 ax.plot(snapshot_epochs, dimension_shuffled.D, color=COLORS[3], ls="--", label="entries shuffled across nodes")
 ax.axhline(1, color="grey", ls=":", lw=1)
 ax.set(xlabel="epoch", ylabel="$D(t)$")
@@ -431,13 +441,13 @@ variants = {  # name: (graphs, probe settings)
     "alpha = 0.9": (graphs, dict(alpha=0.9)),
     "threshold = 3": (graphs, dict(threshold=3.0)),
     "rms normalisation": (graphs, dict(normalisation="rms")),
-    "mean degree 8": (graphs_of(mean_degree=8), {}),
-    "Erdos-Renyi graph": (graphs_of("erdos_renyi"), {}),
+    "mean degree 8": (av.scale_graphs(config.N, mean_degree=8), {}),
+    "Erdos-Renyi graph": (av.scale_graphs(config.N, "erdos_renyi"), {}),
 }
 sensitivity = {}
 print(f"{'variant':20s}{'before':>8s}{'lowest':>8s}{'highest':>8s}{'after':>8s}{'crossing':>10s}")
 for name, (variant_graphs, probe) in variants.items():
-    fit_variant = av.effective_dimension(config.N, cascade_sizes(runs.gradients, variant_graphs, **probe))
+    fit_variant = av.effective_dimension(config.N, av.cascade_sizes(runs.gradients, variant_graphs, **probe))
     sensitivity[name] = fit_variant
     cross = av.crossing_time(snapshot_epochs, fit_variant.D, after_minimum=True)
     print(f"{name:20s}{fit_variant.D[before].mean():8.2f}{fit_variant.D.min():8.2f}{fit_variant.D.max():8.2f}{fit_variant.D[after].mean():8.2f}{cross:10.0f}")
@@ -463,6 +473,138 @@ for name in ("mean degree 8", "Erdos-Renyi graph"):
     assert np.abs(sensitivity[name].D - dimension.D).mean() < np.abs(rms.D - dimension.D).mean()
 
 # %% [markdown]
+# ## Modular addition: does $D(t)$ tell the runs that grok from the rest?
+#
+# The companion paper {cite}`wang2026criticality` reports that on modular
+# addition $D(t)$ of the runs that grok and of the runs that do not part
+# 100-200 epochs before their test accuracies do. We test this on the
+# prologue's network (`grokbook.modular`: Gromov's quadratic MLP, MSE,
+# AdamW, half of the table of $a + b \bmod 23$ for training) at five widths,
+# $N = 3 \cdot 23 \cdot \text{width}$ = 4416 ... 17664 parameters, four seeds
+# each, 51 gradient snapshots over 300 full-batch steps. Two groups:
+#
+# - **grokking**: weight decay 5, the prologue's recipe;
+# - **control**: weight decay 0, the same splits and initialisations. At this
+#   modulus and these widths it memorises the training set and does not
+#   generalise within the 300 steps (the prologue shows that at $p = 97$ the
+#   network groks without weight decay too, only later).
+#
+# The gradient at a snapshot is the raw gradient of the training loss (what
+# the paper calls the "shadow probe"; AdamW's weight decay is not part of
+# it); at step 0 the two groups have identical gradients. The probe is the
+# XOR section's, unchanged (`modular.gradient_runs` collects the snapshots
+# through the same `xor.gradient_sweep`; `av.cascade_sizes` runs the
+# avalanches).
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+MODULAR = {"p": 23, "train_fraction": 0.5, "n_epochs": 300, "eval_every": 6}  # evaluated at every snapshot epoch
+MODULAR_WIDTHS, MODULAR_SEEDS = (64, 96, 128, 192, 256), range(4)
+GROUPS = {"grokking (weight decay 5)": 5.0, "control (weight decay 0)": 0.0}
+start = time.perf_counter()
+modular_runs = {name: modular.gradient_runs({**MODULAR, "weight_decay": wd}, MODULAR_WIDTHS, MODULAR_SEEDS) for name, wd in GROUPS.items()}
+print(f"{len(GROUPS) * len(MODULAR_WIDTHS) * len(MODULAR_SEEDS)} runs in {time.perf_counter() - start:.0f} s")
+
+# %% [markdown]
+# For each group: $D(t)$ across the five widths with its 90 % seed-bootstrap
+# band, and the test and training accuracies, averaged over all runs of the
+# group, with 90 % bands from the same bootstrap over seeds
+# (`av.resample_seeds`). Two curves *separate* at the first snapshot from
+# which their bands are disjoint at three consecutive snapshots
+# (`probes.separation_time`), known to within one snapshot spacing (6 steps).
+
+# %%
+modular_N = np.array([g.shape[-1] for g in next(iter(modular_runs.values()))[1]])
+modular_epochs = np.linspace(0, MODULAR["n_epochs"], 51).round()  # snapshot epochs = evaluation epochs
+modular_graphs = av.scale_graphs(modular_N)
+modular_S = {name: av.cascade_sizes(gradients, modular_graphs) for name, (_, gradients) in modular_runs.items()}  # (n_scales, n_seeds, T)
+CURVES = ("test_acc", "train_acc", "train_loss")
+modular_curves = {name: {key: np.array([[getattr(h, key) for h in row] for row in histories]) for key in CURVES} for name, (histories, _) in modular_runs.items()}
+
+
+def group_bands(name: str, seeds: list[int]) -> dict[str, np.ndarray]:
+    """(2, T) bands of D(t) and of the mean test / train accuracy and training loss of one group, from the given seed indices."""
+    fit = av.effective_dimension(modular_N, modular_S[name][:, seeds])
+    bands = {"D": np.stack([fit.low, fit.high]), "D_fit": fit.D}
+    for key in CURVES:
+        values = modular_curves[name][key][:, seeds]  # (n_scales, n_seeds, T)
+        bands[key] = np.quantile(av.resample_seeds(values).mean(axis=1), [0.05, 0.95], axis=0)
+        bands[key + "_mean"] = values.mean(axis=(0, 1))
+    return bands
+
+
+def separations(seeds: list[int]) -> dict[str, float]:
+    """Epoch at which the two groups separate in D, test and train accuracy, and training loss."""
+    grok, control = (group_bands(name, seeds) for name in GROUPS)
+    return {key: probes.separation_time(modular_epochs, grok[key], control[key]) for key in ("D", *CURVES)}
+
+
+seeds_all = list(range(len(MODULAR_SEEDS)))
+curves = {name: group_bands(name, seeds_all) for name in GROUPS}
+separation = separations(seeds_all)
+lead = separation["test_acc"] - separation["D"]
+jackknife = [separations([s for s in seeds_all if s != left_out]) for left_out in seeds_all]
+leads_jackknife = np.array([t["test_acc"] - t["D"] for t in jackknife])
+grok_name, control_name = GROUPS
+grok_steps = np.array([[modular.first_epoch_at(h.epochs, h.test_acc, 0.99) for h in row] for row in modular_runs[grok_name][0]])
+control_best = modular_curves[control_name]["test_acc"].max()
+print(f"grokking group: test accuracy >= 0.99 at step {np.median(grok_steps):.0f} (median; range {grok_steps.min():.0f}-{grok_steps.max():.0f}); "
+      f"control: best test accuracy of any run {control_best:.2f}")  # fmt: skip
+print("the groups separate at step: " + ", ".join(f"{key} {t:.0f}" for key, t in separation.items()))
+print(f"lead of D over test accuracy: {lead:.0f} steps (+- 6, one snapshot spacing); leaving one seed out: {leads_jackknife.astype(int).tolist()}")
+print(f"D separates {np.median(grok_steps) - separation['D']:.0f} steps before the median grokking step (paper: 100-200 epochs)")
+
+# %% mystnb={"figure": {"caption": "Modular addition mod 23 at five widths, runs that grok (weight decay 5, blue) and a control that memorises without generalising (weight decay 0, red), 4 seeds each: D(t) across the widths (left), mean test accuracy (middle) and mean training accuracy (right) against the training step, all with 90 % seed-bootstrap bands. Dotted lines: the first step from which each pair of bands is apart at three consecutive snapshots.", "name": "fig-dimension-modular"}}
+fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), sharex=True)
+for (name, bands), color in zip(curves.items(), (COLORS[0], COLORS[3])):
+    for ax, key in zip(axes, ("D", "test_acc", "train_acc")):
+        plot_band(ax, modular_epochs, *bands[key], bands["D_fit" if key == "D" else key + "_mean"], color, label=name)
+for ax, key, label in zip(axes, ("D", "test_acc", "train_acc"), ("$D(t)$", "test accuracy", "training accuracy")):
+    ax.axvline(separation[key], color="grey", ls=":", lw=1)
+    ax.set(xlabel="step", ylabel=label)
+axes[0].axhline(1, color="grey", lw=0.5)
+axes[0].legend(fontsize=8, loc="lower left")
+plt.show()
+
+late = modular_epochs >= 240
+for name, bands in curves.items():
+    print(f"{name:26s} D at step 0: {bands['D_fit'][0]:.2f}, steps 240-300: {bands['D_fit'][late].mean():.2f} "
+          f"(band {bands['D'][0, late].min():.2f}-{bands['D'][1, late].max():.2f})")  # fmt: skip
+grok, control = curves[grok_name], curves[control_name]
+dip = 1 + grok["D_fit"][1:].argmin()
+control_below = modular_epochs[np.argmax(control["D"][1] < 1)]
+control_fit = np.median([modular.first_epoch_at(h.epochs, h.train_acc, 0.99) for row in modular_runs[control_name][0] for h in row])
+print(f"grokking runs: lowest D {grok['D_fit'][dip]:.2f} [{grok['D'][0, dip]:.2f}, {grok['D'][1, dip]:.2f}] at step {modular_epochs[dip]:.0f}")
+print(f"control: band of D first below 1 at step {control_below:.0f}; its runs fit the training set at step {control_fit:.0f} (median)")
+
+# %% [markdown]
+# What we measure:
+#
+# - $D(t)$ does separate the two groups before test accuracy does: from step
+#   18, 42 steps before the test accuracies part (step 60) and some 120 steps
+#   before the median run groks, a lead of the size the companion paper
+#   reports, and the same whichever seed is left out.
+# - But the *training* accuracy separates them earlier still (step 12), and
+#   the training loss earlier than that (step 6): without weight decay the network
+#   memorises faster, and $D$ sees that. The lead of $D$ over the test
+#   accuracy is not a foresight that the training curves lack.
+# - The direction is not the paper's: there, runs that grok descend through
+#   $D = 1$ from above and the others stay above 1. Here both groups start
+#   above 1; the runs that grok dip towards 1 while they fit the training set
+#   (lowest 1.03 at step 36) but never below it, and climb to about 1.3 as
+#   they generalise. It is the control, which never generalises, whose $D$
+#   falls below 1 (its whole band from step 126), about 100 steps after it
+#   has memorised the training set (step 24).
+
+# %%
+assert np.array_equal(grok["D"][:, 0], control["D"][:, 0])  # identical gradients at step 0
+assert np.all(np.isfinite(grok_steps)) and control_best < 0.2  # one group groks, the other does not
+assert separation["D"] < separation["test_acc"] < np.median(grok_steps) and lead >= 30 and np.all(leads_jackknife >= 30)
+assert separation["train_loss"] <= separation["train_acc"] < separation["D"]
+assert grok["D"][0, 1:].min() > 1 and grok["D_fit"][dip] < 1.1 and grok["D_fit"][late].mean() > 1.2
+assert control["D"][1, late].max() < 1 and control_below > 2 * control_fit
+
+# %% [markdown]
 # ## Summary
 #
 # - The avalanche machinery reproduces known answers: Dhar's exact mean
@@ -482,9 +624,12 @@ for name in ("mean degree 8", "Erdos-Renyi graph"):
 #   with this probe, $D$ reflects the distribution of $|g_i|$ across model
 #   sizes, not a geometry on the graph; its level depends on the threshold
 #   and the normalisation.
-# - Not done here: the companion claim on modular addition
-#   (arXiv 2604.16431), that $D(t)$ separates runs that grok from runs that
-#   do not before test accuracy does.
+# - Modular addition (companion paper {cite}`wang2026criticality`): $D(t)$
+#   separates runs that grok (weight decay 5) from a control that memorises
+#   (weight decay 0) 42 +- 6 steps before their test accuracies part and
+#   about 120 steps before grokking (paper: 100-200 epochs before), but the
+#   training loss and accuracy separate them earlier still, and the runs that grok
+#   rise away from $D = 1$ instead of descending through it.
 #
 # ## Exercises
 #
@@ -497,3 +642,7 @@ for name in ("mean degree 8", "Erdos-Renyi graph"):
 #    learn much earlier than narrow ones. What happens to a fit at fixed epoch?
 # 4. Replace the gradients by Gaussian entries with the same per-snapshot
 #    kurtosis. How much of $D(t)$ does that reproduce?
+# 5. Make the modular-addition control a run that does not grok for lack of
+#    data (weight decay 5, training fraction 0.3) instead of one without
+#    weight decay. Its gradients differ from the first step on; does $D(t)$
+#    still separate the groups before the training loss does?
