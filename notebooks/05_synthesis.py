@@ -53,6 +53,7 @@ if "google.colab" in sys.modules:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/grokbook/grokbook@v0.1.0"], check=True)
 
 # %%
+import textwrap
 import time
 from functools import partial
 
@@ -251,29 +252,32 @@ print({task: [round(float(h.test_acc[-1]), 3) for h in hs] for task, hs in runs.
 # %% [markdown]
 # ## All probes on one time axis
 #
-# The raw curves first: one row per task (seed 0), one panel per probe, with
-# $t_\mathrm{fit}$ and $t_\mathrm{grok}$ marked.
+# The raw curves first ({numref}`fig-synthesis-raw`): one column per task
+# (seed 0), one row per curve, with $t_\mathrm{fit}$ and $t_\mathrm{grok}$ marked.
 
-# %%
+# %% mystnb={"figure": {"caption": "The raw curves of one run of each task (seed 0, one column per task): the test accuracy (top row, orange) and the six probes of `probes.PROBES` (blue) against the training epoch (one full-batch step; the Ising task runs more than ten times longer). Dotted lines: $t_\\mathrm{fit}$ and $t_\\mathrm{grok}$ (on XOR, 0 and $t_\\mathrm{grok}$). Every probe is dimensionless: the weight norm is the L2 norm of the weights, sparsity and participation ratio are fractions, the others count components, dimensions or frequencies. The Fourier probe exists only for modular addition; it falls steadily through the grokking window.", "name": "fig-synthesis-raw"}}
 TASKS = {"modular": "modular addition", "ising": "Ising energy bins", "xor": f"XOR, h = {XOR_WIDTH}"}
 names = list(probes.PROBES)
-fig, axes = plt.subplots(3, len(names) + 1, figsize=(16, 7.5), sharex="row")
-for row, task in enumerate(TASKS):
+fig, axes = plt.subplots(len(names) + 1, len(TASKS), figsize=(10, 14), sharex="col", layout="constrained")
+for column, task in enumerate(TASKS):
     h = runs[task][0]
     t_fit, t_grok = windows[task][0]
     epochs, curves = probes.probe_curves(h)
-    panels = [("test accuracy", h.epochs, h.test_acc)] + [(n, epochs, curves[n]) for n in names if n in curves]
-    for ax, (name, x, y) in zip(axes[row], panels):
-        ax.plot(x, y, color=COLORS[1] if name == "test accuracy" else COLORS[0], lw=1.3)
+    panels = [("test accuracy", h.epochs, h.test_acc)] + [(n, epochs, curves.get(n)) for n in names]
+    drawn = []
+    for ax, (name, x, y) in zip(axes[:, column], panels):
+        if y is None:  # no embedding of Z_p: no Fourier probe
+            ax.axis("off")
+            continue
+        ax.plot(x, y, color=COLORS[1] if name == "test accuracy" else COLORS[0])
         for t in (t_fit, t_grok):
             ax.axvline(t, color="grey", lw=0.8, ls=":")
-        ax.set_title(name if row == 0 or name != "test accuracy" else "", fontsize=9)
-        ax.tick_params(labelsize=7)
-    for ax in axes[row][len(panels) :]:
-        ax.axis("off")
-    axes[row][0].set_ylabel(TASKS[task], fontsize=9)
-    axes[row][0].set_xlabel("epoch", fontsize=8)
-plt.tight_layout()
+        drawn.append(ax)
+    axes[0, column].set_title(TASKS[task])
+    drawn[-1].xaxis.set_tick_params(labelbottom=True)  # the lowest panel drawn, not the hidden one below it
+    drawn[-1].set_xlabel("epoch")
+for ax, name in zip(axes[:, 0], ["test accuracy"] + names):
+    ax.set_ylabel(textwrap.fill(probes.PROBES.get(name, name), 22), fontsize=9)
 plt.show()
 
 # %% [markdown]
@@ -283,8 +287,8 @@ plt.show()
 # $t_\mathrm{fit}$ is at 0 and $t_\mathrm{grok}$ at 1. A curve that crosses
 # $\pi = 1/2$ (the dashed line) left of the test accuracy moves first.
 
-# %%
-fig, axes = plt.subplots(1, 3, figsize=(15, 4), sharey=True)
+# %% mystnb={"figure": {"caption": "Every curve of {numref}`fig-synthesis-raw` as its progress $\\pi(t)$, 0 at $t_\\mathrm{fit}$ and 1 on its final plateau, against time in units of the grokking window, $(t - t_\\mathrm{fit}) / (t_\\mathrm{grok} - t_\\mathrm{fit})$ (on XOR $t_\\mathrm{fit} = 0$). Black: the test accuracy; dashed line: $\\pi = 1/2$, the level at which the transition times are read; dotted lines: $t_\\mathrm{fit}$ and $t_\\mathrm{grok}$. A probe that crosses the dashed line left of the black curve moves first: the weight norm, the Fourier frequencies and the representation dimension (whose change is tiny) on modular addition, the weight norm on the Ising task, none on XOR.", "name": "fig-synthesis-progress"}}
+fig, axes = plt.subplots(1, 3, figsize=(15, 4.6), sharey=True, layout="constrained")
 for ax, task in zip(axes, TASKS):
     h = runs[task][0]
     t_fit, t_grok = windows[task][0]
@@ -293,13 +297,13 @@ for ax, task in zip(axes, TASKS):
     ax.plot(scale(h.epochs), probes.progress(h.epochs, h.test_acc, start=t_fit), color="black", lw=2.5, label="test accuracy")
     for k, name in enumerate(names):
         if name in curves:
-            ax.plot(scale(epochs), probes.progress(epochs, curves[name], start=t_fit), color=COLORS[k % len(COLORS)], lw=1.2, label=name)
+            ax.plot(scale(epochs), probes.progress(epochs, curves[name], start=t_fit), color=COLORS[k % len(COLORS)], lw=1.2, label=probes.PROBES[name])
     ax.axhline(LEVEL, color="grey", ls="--", lw=0.8)
     ax.axvline(0, color="grey", ls=":", lw=0.8)
     ax.axvline(1, color="grey", ls=":", lw=0.8)
     ax.set(title=TASKS[task], xlabel="$(t - t_{fit}) / (t_{grok} - t_{fit})$", xlim=(-0.1, 1.6), ylim=(-1.0, 1.6))
 axes[0].set_ylabel("progress $\\pi(t)$")
-axes[-1].legend(fontsize=8, loc="lower right")
+fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=4)  # modular addition has every probe
 plt.show()
 
 # %% [markdown]
@@ -414,14 +418,14 @@ xor_test = np.array([probes.transition_time(h.epochs, h.test_acc, start=0, level
 print(f"test accuracy, the book's rule, all {xor_test.size} runs: median {np.median(xor_test):.0f}, range {xor_test.min():.0f}-{xor_test.max():.0f}")
 print(f"the book's rule on D(t): {D_rule:.0f}, a lead of {np.median(xor_test) - D_rule:.0f} epochs on the median run")
 
-# %%
+# %% mystnb={"figure": {"caption": "$D(t)$ on XOR, the exponent of the largest gradient avalanche $S_\\max \\sim N^{D}$ across the model sizes $N$ of the sweep, with its 90% bootstrap band over seeds, against the training epoch. Ticks at the bottom: $t_\\mathrm{grok}$ of each run of the sweep; dotted line: $D = 1$. $D(t)$ dips below 1 before the median run learns and comes back through 1 after it, then drifts down again late in training.", "name": "fig-synthesis-dimension"}}
 fig, ax = plt.subplots(figsize=(8, 3.6))
 ax.fill_between(snap, dimension.low, dimension.high, color=COLORS[0], alpha=0.25, lw=0)
 ax.plot(snap, dimension.D, color=COLORS[0], marker=".", label="$D(t)$, 90% band")
 ax.axhline(1, color="grey", ls=":", lw=1)
 ax.plot(t_grok_all.ravel(), np.full(t_grok_all.size, dimension.low.min() - 0.02), "|", color=COLORS[3], ms=12, label="$t_{grok}$ of each run")
 ax.set(xlabel="epoch", ylabel="$D(t)$")
-ax.legend(fontsize=8)
+ax.legend()
 plt.show()
 
 # %% [markdown]
