@@ -32,7 +32,7 @@ from .rules import ABSENT, CellLogits, TensorNetworkAttention, TensorNetworkEnse
 from .train import train
 from .validate import check_config, check_int, check_real
 
-__all__ = ["rule30", "all_strings", "random_strings", "random_crop", "crop_dataset", "automaton_probe", "TAIL", "DEFAULT_CONFIG", "PAPER_CONFIG", "run_config", "ENSEMBLE_CONFIG", "PAPER_ENSEMBLE_CONFIG", "run_ensemble", "AlignedExponent", "aligned_exponent", "EXPONENT_CONFIG", "run_exponent_config"]
+__all__ = ["rule30", "all_strings", "random_strings", "random_crop", "crop_dataset", "automaton_probe", "TAIL", "DEFAULT_CONFIG", "PAPER_CONFIG", "run_config", "long_test_strings", "ENSEMBLE_CONFIG", "PAPER_ENSEMBLE_CONFIG", "run_ensemble", "AlignedExponent", "aligned_exponent", "EXPONENT_CONFIG", "run_exponent_config"]
 
 
 def rule30(x: torch.Tensor, j: int = 1) -> torch.Tensor:
@@ -239,6 +239,30 @@ def run_config(config: dict[str, Any], seed: int) -> dict[str, Any]:
     return {"epochs": epochs, **curves, **times, "wall_time": wall_time}
 
 
+def long_test_strings(n: int, L: int, j: int, *, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Random test strings of lengths L and L - 1 (every second one), padded to L on the left with ABSENT.
+
+    Both parities: a network can learn rule 30 on strings of one parity only
+    (its environments may alternate from site to site), and then scores
+    perfectly on long strings of that parity while it fails on half of the
+    training windows.  Testing on both parities does not let that pass.
+
+    Args:
+        n: number of strings, >= 2; L: their length, >= 2; j: applications of rule 30, >= 1.
+        seed: seed of the strings.
+
+    Returns:
+        X (n, L) in {0, 1, ABSENT} and per-cell labels y (n, L) (0 at absent sites).
+    """
+    n = check_int("n", n, minimum=2)
+    L = check_int("L", L, minimum=2)
+    X = random_strings(n, L, seed=seed)
+    y = rule30(X, j)
+    y[1::2, 1:] = rule30(X[1::2, 1:], j)  # the odd rows are one cell shorter
+    X[1::2, 0], y[1::2, 0] = ABSENT, 0
+    return X, y
+
+
 #: Seed ensembles for the critical exponent and the grokking-time distribution (quick scale: seconds per ensemble).
 #: j = 1 (rule 30 once, 3-local) and d = 4 learn the long strings in about half the seeds within 200 epochs.
 ENSEMBLE_CONFIG: dict[str, Any] = {
@@ -271,7 +295,8 @@ def run_ensemble(config: dict[str, Any], seeds: list[int], *, l1: float | list[f
     tensors, with Adam; the L2 term in the loss is what the paper code's Adam
     ``weight_decay`` does (it adds l2 theta to the gradient).  The training
     error of an epoch is counted on each batch before its step (as the
-    paper's code does), the long-string error after the epoch.
+    paper's code does), the long-string error after the epoch, on strings
+    of both parities (:func:`long_test_strings`).
 
     Args:
         config: dict; missing keys take :data:`ENSEMBLE_CONFIG`'s values, unknown keys raise ValueError.
@@ -304,8 +329,8 @@ def run_ensemble(config: dict[str, Any], seeds: list[int], *, l1: float | list[f
     data = crop_dataset(c["L_min"], c["L_max"], c["j"], n_held_out=c["n_held_out"], seed=seeds[0])
     X, y = data.X_train, data.y_train
     present = X != ABSENT
-    X_long = random_strings(c["n_long"], c["L_long"], seed=seeds[0] + 1)
-    y_long = rule30(X_long, c["j"]).bool()
+    X_long, y_long = long_test_strings(c["n_long"], c["L_long"], c["j"], seed=seeds[0] + 1)
+    present_long = X_long != ABSENT
     model = TensorNetworkEnsemble(c["d"], seeds, freeze_A=bool(c["freeze_A"]))
     if c["A_seed"] is not None:  # one attention tensor for every member: they differ in B only
         with torch.no_grad():
@@ -315,13 +340,14 @@ def run_ensemble(config: dict[str, Any], seeds: list[int], *, l1: float | list[f
         with torch.no_grad():
             cells = torch.where(present, X, 0)
             left, right = model.environments(cells, present)
-            left_long, right_long = model.environments(X_long)
+            cells_long = torch.where(present_long, X_long, 0)
+            left_long, right_long = model.environments(cells_long, present_long)
 
         def logits(index: torch.Tensor | slice) -> torch.Tensor:
             return torch.where(present[index], model.readout(left[:, index], right[:, index], cells[index]), 0.0)
 
         def logits_long() -> torch.Tensor:
-            return model.readout(left_long, right_long, X_long)
+            return model.readout(left_long, right_long, cells_long)
     else:
 
         def logits(index: torch.Tensor | slice) -> torch.Tensor:
@@ -336,7 +362,7 @@ def run_ensemble(config: dict[str, Any], seeds: list[int], *, l1: float | list[f
     def errors(y: torch.Tensor, present: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         return (((z > 0) != y.bool()) & present).sum(dim=(1, 2)).double()  # (S,) wrong present cells
 
-    n_epochs, n_present = c["n_epochs"], int(present.sum())
+    n_epochs, n_present, n_present_long = c["n_epochs"], int(present.sum()), int(present_long.sum())
     train_error = np.empty((n_epochs + 1, n_models))
     long_error = np.empty((n_epochs + 1, n_models))
     start = time.perf_counter()
@@ -359,7 +385,7 @@ def run_ensemble(config: dict[str, Any], seeds: list[int], *, l1: float | list[f
                 wrong += errors(y[index], mask, z.detach())
             train_error[epoch] = (wrong / n_present).numpy()
         with torch.no_grad():
-            long_error[epoch] = (((logits_long() > 0) != y_long).double().mean(dim=(1, 2))).numpy()
+            long_error[epoch] = (errors(y_long, present_long, logits_long()) / n_present_long).numpy()
 
     def first(mask: np.ndarray) -> np.ndarray:  # (E + 1, S) -> (S,) first epoch where mask holds, NaN if never
         return np.where(mask.any(axis=0), mask.argmax(axis=0), np.nan)

@@ -444,7 +444,8 @@ class TensorNetworkEnsemble(torch.nn.Module):
 
     def readout(self, left: torch.Tensor, right: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """Logits z_i = l_{i-1}^T B^{(x_i)} r_{i+1}, (n_models, n, L), from environments (n_models, n, L, d) and x (n, L)."""
-        return torch.einsum("snla,snlab,snlb->snl", left, self.B.permute(0, 3, 1, 2)[:, x], right)
+        both = torch.einsum("snla,sabk,snlb->snlk", left, self.B, right)  # (S, n, L, 2): the logit for either x_i
+        return both.gather(-1, x.expand(*both.shape[:-1])[..., None])[..., 0]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits (n_models, n, L) of strings x (n, L) of 0, 1 and :data:`ABSENT` (absent sites: logit 0, to be masked)."""

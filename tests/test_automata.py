@@ -187,3 +187,11 @@ def test_run_exponent_config_and_its_validation():
         automata.run_ensemble(TINY, [])
     with pytest.raises(ValueError, match="bogus"):
         automata.run_ensemble({"bogus": 1}, [1])
+
+
+def test_long_test_strings_have_both_parities():
+    X, y = automata.long_test_strings(6, 11, 2, seed=4)
+    assert torch.all(X[1::2, 0] == rules.ABSENT) and torch.all(X[0::2] != rules.ABSENT)
+    for row in range(6):
+        start = row % 2
+        np.testing.assert_array_equal(y[row, start:].numpy(), automata.rule30(X[row : row + 1, start:], 2)[0].numpy())
