@@ -1,4 +1,4 @@
-"""Every chapter opens with the Colab install cell (issue 6, "Colab").
+"""Every chapter opens with the Colab install cell, and every figure has a caption (issue 6).
 
 The first code cell of each ``notebooks/NN_*.py`` (and of its paired
 ``.ipynb``, which is what Colab opens) must install grokbook from this
@@ -7,6 +7,11 @@ repository when run in Colab, do nothing anywhere else, and be tagged
 twice, with ``subprocess.run`` and IPython magics replaced by recorders:
 once as on a laptop (nothing may run) and once with a stand-in
 ``google.colab`` module (exactly one pip install of the repository).
+
+Every code cell of an executed ``notebooks/*.ipynb`` that shows an image
+carries MyST-NB figure metadata (``mystnb.figure``: a caption and a name
+``fig-...``), so that the book numbers it, captions it and can cite it with
+{numref}; the names are unique across the book.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ import grokbook
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.py"))
+EXECUTED = sorted((REPO / "notebooks").glob("*.ipynb"))
+FIGURE_NAME = re.compile(r"fig-[a-z0-9-]+")
 REPOSITORY_URL = yaml.safe_load((REPO / "_config.yml").read_text())["repository"]["url"]
 RELEASE_TAG = f"v{grokbook.__version__}"  # Colab installs the release the notebook was written for, never a moving branch
 
@@ -88,3 +95,39 @@ def test_colab_cell_installs_only_in_colab(py: Path, monkeypatch: pytest.MonkeyP
     commands = run_cell(source, monkeypatch, in_colab=True)
     installs = [c for c in commands if "pip" in c and "install" in c and f"git+{REPOSITORY_URL}" in c]
     assert len(installs) == 1, f"{py.stem}: in Colab the cell must pip install grokbook once, ran {commands}"
+
+
+def figure_cells(ipynb: Path) -> list[tuple[int, nbformat.NotebookNode]]:
+    """(index, cell) of every code cell whose outputs show a PNG image."""
+    notebook = nbformat.read(ipynb, as_version=4)
+    return [
+        (index, cell)
+        for index, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code" and any("image/png" in output.get("data", {}) for output in cell.get("outputs", []))
+    ]
+
+
+@pytest.mark.parametrize("ipynb", EXECUTED, ids=lambda p: p.stem)
+def test_every_figure_has_a_caption_and_a_name(ipynb: Path) -> None:
+    for index, cell in figure_cells(ipynb):
+        where = f"{ipynb.name}, cell {index}"
+        figure = cell.metadata.get("mystnb", {}).get("figure")
+        assert isinstance(figure, dict), f"{where}: draws a figure without mystnb.figure metadata (caption and name)"
+        assert str(figure.get("caption", "")).strip(), f"{where}: the figure has an empty caption"
+        assert FIGURE_NAME.fullmatch(str(figure.get("name", ""))), f"{where}: figure name {figure.get('name')!r} is not fig-[a-z0-9-]+"
+        # MyST-NB wraps every rich output of the cell in the figure: one image, or the name would label two figures
+        rich = [output for output in cell.outputs if output.output_type in ("display_data", "execute_result")]
+        assert len(rich) == 1, f"{where}: {len(rich)} rich outputs in one captioned cell (one figure per cell)"
+
+
+def test_figure_names_are_unique_across_the_book() -> None:
+    names = [
+        (cell.metadata.get("mystnb", {}).get("figure", {}).get("name"), f"{ipynb.name}, cell {index}")
+        for ipynb in EXECUTED
+        for index, cell in figure_cells(ipynb)
+    ]
+    seen: dict[str, str] = {}
+    for name, where in names:
+        if name:
+            assert name not in seen, f"figure name {name!r} is used twice: {seen[name]} and {where}"
+            seen[name] = where
