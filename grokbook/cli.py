@@ -87,23 +87,33 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def parse_sweep(experiment: Experiment, text: str) -> list[tuple[str, Any]]:
+    """``"key=v1,v2,..."`` -> [(key, v1), (key, v2), ...], each typed like the default of a scalar ``key``."""
+    key, _, raw = text.partition("=")
+    if isinstance(experiment.quick.get(key.strip()), (list, tuple)):
+        raise ValueError(f"--sweep takes a key with a single value, {key.strip()!r} holds a list")
+    return [parse_setting(experiment, f"{key}={item}") for item in raw.split(",") if item.strip()] or [parse_setting(experiment, text)]
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     experiment = get(args.name)
     overrides = dict(parse_setting(experiment, text) for text in args.set)
-    config = experiment.config(args.scale, overrides)
+    points = parse_sweep(experiment, args.sweep) if args.sweep else [None]
     store = ResultStore(args.results)
-    print(f"{experiment.name} ({experiment.scale_of(config)}): {_format_config(config)}")
-    try:
-        report = experiment.sweep(config, range(args.seeds), store=store)
-    except KeyboardInterrupt:
-        print(f"interrupted; finished seeds are stored in {store.directory(experiment.name, config)}; rerun to resume", file=sys.stderr)
-        return 130
-    wall = sum(result.wall_time for result in report.results if result.seed in report.computed + report.corrupt)
-    print(
-        f"{len(report.results)} seeds: {len(report.computed)} computed, {len(report.reused)} already stored, "
-        f"{len(report.corrupt)} corrupt and recomputed ({wall:.1f} s computing)"
-    )
-    print(f"results in {report.directory}")
+    for point in points:
+        config = experiment.config(args.scale, {**overrides, **dict([point] if point else [])})
+        print(f"{experiment.name} ({experiment.scale_of(config)}): {_format_config(config)}")
+        try:
+            report = experiment.sweep(config, range(args.seeds), store=store)
+        except KeyboardInterrupt:
+            print(f"interrupted; finished seeds are stored in {store.directory(experiment.name, config)}; rerun to resume", file=sys.stderr)
+            return 130
+        wall = sum(result.wall_time for result in report.results if result.seed in report.computed + report.corrupt)
+        print(
+            f"{len(report.results)} seeds: {len(report.computed)} computed, {len(report.reused)} already stored, "
+            f"{len(report.corrupt)} corrupt and recomputed ({wall:.1f} s computing)"
+        )
+        print(f"results in {report.directory}")
     return 0
 
 
@@ -168,13 +178,14 @@ def _build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser(
         "run", help="run an experiment over seeds, storing each result",
-        description="Run experiment NAME for seeds 0..N-1 with a progress bar; seeds already in the results store are "
-        "loaded, not recomputed, so an interrupted run resumes. Prints where the results are.",
+        description="Run experiment NAME for seeds 0..N-1 with a progress bar (with --sweep, for each value of one key); "
+        "seeds already in the results store are loaded, not recomputed, so an interrupted run resumes. Prints where the results are.",
     )
     run.add_argument("name", metavar="NAME", help=f"experiment name, one of: {names}")
     run.add_argument("--scale", choices=SCALES, default="quick", help="default config to start from: quick (minutes on a CPU) or paper (the paper's scale); default quick")
     run.add_argument("--seeds", type=_positive_int, default=1, metavar="N", help="run seeds 0, 1, ..., N-1 (N >= 1; default 1)")
     run.add_argument("--set", action="extend", nargs="+", default=[], metavar="KEY=VALUE", help="override a config value, typed like its default; lists are comma-separated (temperatures=1.5,2.5)")
+    run.add_argument("--sweep", default=None, metavar="KEY=V1,V2,...", help="run one config per value of KEY (after --set), e.g. beta=0.25,0.5,1,2,4")
     run.add_argument("--results", type=Path, default=None, metavar="DIR", help=results_help)
     run.set_defaults(handler=_cmd_run)
 

@@ -231,7 +231,7 @@ register(
 
 register(
     "ising_grokking",
-    "The Ising paper's MLP on four energy bins of 8x8 configurations (chapter 2); sweeps via --set beta=...",
+    "The Ising paper's MLP on four energy bins of 8x8 configurations (chapters 2 and 6); sweeps with --sweep beta=0.25,0.5,...",
     "grokbook.ising_data:run_config",
     quick=_defaults("ising_data", n_epochs=20_000, n_pca_samples=256),
     paper=_defaults("ising_data"),

@@ -65,6 +65,7 @@ __all__ = [
     "check_experiment_name",
     "config_hash",
     "default_root",
+    "archive",
     "read_result",
 ]
 
@@ -132,6 +133,23 @@ def default_root() -> Path:
     if (checkout / "pyproject.toml").is_file():
         return checkout / "results"
     return Path.cwd() / "results"  # an installed (non-editable) package, e.g. in Colab
+
+
+#: The store shipped inside the package: results the book plots but cannot recompute within its time budget.
+ARCHIVE_ROOT = Path(__file__).resolve().parent / "archive"
+
+
+def archive() -> ResultStore:
+    """The results archive shipped with grokbook (``grokbook/archive``), e.g. chapter 2's 5-seed sweeps.
+
+    It is an ordinary store, written with ``grokbook run NAME ... --results
+    grokbook/archive``.  Notebooks read it with :meth:`ResultStore.load`,
+    never ``get_or_compute``: a result missing from the archive (say, after
+    a change of the experiment's config) is an error, not hours of silent
+    recomputation; ``tests/test_archive.py`` checks every archived result
+    still matches its experiment's current config keys.
+    """
+    return ResultStore(ARCHIVE_ROOT)
 
 
 def _canonical_json(config: Mapping[str, Any]) -> str:

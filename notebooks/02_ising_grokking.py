@@ -56,10 +56,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from sklearn.metrics import silhouette_score
-from tqdm import tqdm
 
 from grokbook import ising, ising_data
-from grokbook.experiments import run_sweep
 from grokbook.plots import COLORS, set_style, show_spins
 from grokbook.scale import current_scale
 
@@ -101,7 +99,7 @@ print("training lattices per bin:", np.bincount(data.train_labels).tolist(), " t
 # NBVAL_IGNORE_OUTPUT
 print(f"data generated in {data_seconds:.1f} s")
 
-# %%
+# %% mystnb={"figure": {"caption": "The training set: number of configurations at each allowed energy level (one bar per level, coloured by bin), 125 per level, flat inside each bin; right, one training lattice of each bin (dark = spin up).", "name": "fig-ising-data"}}
 levels = ising_data.allowed_energies(8)
 level_E, level_counts = np.unique(train_E, return_counts=True)
 fig, (ax_h, *ax_s) = plt.subplots(1, 5, figsize=(12, 2.8), gridspec_kw={"width_ratios": [3, 1, 1, 1, 1]})
@@ -194,7 +192,7 @@ main_seconds = time.perf_counter() - start
 # NBVAL_IGNORE_OUTPUT
 print(f"{N_EPOCHS} epochs in {main_seconds:.0f} s")
 
-# %%
+# %% mystnb={"figure": {"caption": "Accuracy of the default run (seed 0) against epoch: train (blue), the paper's random test set (orange), test lattices never seen in training (green, dashed) and the 5-inverted test set (red, dotted). Dotted vertical lines: $t_\\mathrm{fit}$ and $t_\\mathrm{grok}$.", "name": "fig-ising-curves"}}
 epochs, snap = run["epochs"], run["snapshot_epochs"]
 t_fit, t_grok = int(run["t_fit"]), int(run["t_grok"])
 fig, ax = plt.subplots(figsize=(8, 3.8))
@@ -295,7 +293,7 @@ assert control["sparsity"][:, 1:4].max() < 0.05
 # (`pca.participation_ratio`): $3/4$ for the uniform initialisation, $k/N$
 # when $k$ equal weights carry everything.
 
-# %%
+# %% mystnb={"figure": {"caption": "Left: the paper's sparsity (fraction of weights with $|w| < 0.01$) of the three $48 \\times 48$ matrices against epoch, Adam with L2 (solid) and the AdamW control (dotted). Right: the participation ratio of $|w|$, a threshold-free measure that falls as a few weights take over. Grey band: $t_\\mathrm{fit}$ to $t_\\mathrm{grok}$.", "name": "fig-ising-sparsity"}}
 hidden_layers = [1, 2, 3]  # the 48x48 matrices, layers 1->2, 2->3, 3->4
 fig, (ax_s, ax_p) = plt.subplots(1, 2, figsize=(11, 3.6))
 for i, layer in enumerate(hidden_layers):
@@ -357,7 +355,7 @@ assert abs(t_half_pr - t_half_test) < 0.05 * t_half_test
 # dimensions. The paper projects the test-set gradients of each layer on
 # their two leading principal components during overfitting (epoch 4000):
 
-# %%
+# %% mystnb={"figure": {"caption": "Per-sample gradients of the test samples of the gradient PCA at epoch 4000 (overfitting), projected on their two leading principal components, one panel per weight matrix: correctly classified samples (green) crowd the centre, misclassified ones (red) spread along lines.", "name": "fig-ising-gradient-scatter"}}
 grad_2d, correct = run["grad_2d@4000"], run["grad_correct@4000"].astype(bool)
 fig, axes = plt.subplots(1, 5, figsize=(14, 2.9))
 radius_ratio = []
@@ -386,7 +384,7 @@ assert min(radius_ratio) > 3
 # paper computes it every 500 epochs (its Fig. 15) and finds it *rises*
 # during grokking.
 
-# %%
+# %% mystnb={"figure": {"caption": "Number of principal components holding 90% of the variance of the per-sample gradients, per weight matrix (log scale), for training (left) and test (right) samples, every 500 epochs. Grey band: $t_\\mathrm{fit}$ to $t_\\mathrm{grok}$.", "name": "fig-ising-gradient-components"}}
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True)
 for ax, split in zip(axes, ("train", "test")):
     for layer in range(5):
@@ -438,7 +436,7 @@ assert deep_test[snap >= t_fit].max() <= 1.1 * np.interp(t_fit, snap, deep_test)
 # measures how well they separate: 1 for tight separate clusters, 0 for
 # overlapping ones.
 
-# %%
+# %% mystnb={"figure": {"caption": "Hidden activations of the test set projected on their two leading principal components, coloured by energy bin; rows: after fitting, mid-grokking and at the end; columns: hidden layers 1-4, titled with the silhouette score $s$ of the bins.", "name": "fig-ising-activations"}}
 fig, axes = plt.subplots(3, 4, figsize=(12, 8.4))
 silhouette = np.zeros((3, 4))
 for row, t in enumerate(DETAIL):
@@ -470,7 +468,7 @@ assert np.all(silhouette[0] < 0.05) and np.all(silhouette[-1, 1:] > 0.3)
 # second softmax probability, dips while the network groks, "like a specific
 # heat peak":
 
-# %%
+# %% mystnb={"figure": {"caption": "The paper's confidence, the mean gap between the largest and second-largest softmax probability, on the training (blue) and test (orange) sets against epoch. Grey band: $t_\\mathrm{fit}$ to $t_\\mathrm{grok}$.", "name": "fig-ising-confidence-one"}}
 fig, ax = plt.subplots(figsize=(8, 3.4))
 ax.plot(snap, run["confidence_train"], color=COLORS[0], label="train")
 ax.plot(snap, run["confidence_test"], color=COLORS[1], label="test")
@@ -492,42 +490,6 @@ print(f"test confidence: {confidence_at_fit:.3f} at t_fit, minimum {run['confide
 assert t_fit < t_dip < t_grok
 assert run["confidence_test"][after_fit].min() < confidence_at_fit - 0.05
 assert run["confidence_test"][-1] > run["confidence_test"][after_fit].min() + 0.02
-
-# %% [markdown]
-# ## Sweeps: beta, weight decay, c, dropout
-#
-# The paper varies one setting at a time (its Figs. 3-5, 12-13): the delay
-# $t_\text{grok} - t_\text{fit}$ shrinks as $\beta$ decreases, shrinks as the
-# weight decay grows (none: no generalisation), grows with $c$ (default
-# init: no grokking), and dropout $p = 0.04$ at width 144 already removes it.
-# A single 25,000-epoch run takes over a minute on two cores, so the sweeps
-# (`ising_data.SWEEPS`: 5 values x 5 seeds each, 100 runs) do not fit in
-# this chapter's default budget: **they run only at paper scale**
-# (`GROKBOOK_SCALE=paper`), through the same `run_config`.
-
-# %%
-sweep_results = {}
-if PAPER:  # through the results store: resumable, and shared with `grokbook run ising_grokking --set KEY=VALUE`
-    for name, (key, values, fixed) in ising_data.SWEEPS.items():
-        for value in tqdm(values, desc=name):
-            overrides = {**fixed, key: value, "snapshot_every": 1000, "n_pca_samples": 64}
-            runs = [result.payload for result in run_sweep("ising_grokking", scale="paper", overrides=overrides, seeds=5, progress=False).results]
-            sweep_results[name, value] = {k: np.array([r[k] for r in runs]) for k in ("t_fit", "t_grok", "delay", "test_plateau", "test_at_fit")}
-    for (name, value), r in sweep_results.items():
-        grokked = r["test_plateau"] > r["test_at_fit"] + 0.1  # a flat test curve has an early t_grok too
-        print(f"{name:>12} = {value:<7}: delay {np.nanmean(r['delay']):7.0f} +- {np.nanstd(r['delay']) / np.sqrt(5):5.0f}, "
-              f"test {r['test_at_fit'].mean():.3f} -> {r['test_plateau'].mean():.3f}, {grokked.sum()}/5 generalised late")
-    fig, axes = plt.subplots(1, 4, figsize=(14, 3.4), sharey=True)
-    for ax, (name, (key, values, _)) in zip(axes, ising_data.SWEEPS.items()):
-        delays = np.array([sweep_results[name, v]["delay"] for v in values])  # (values, seeds)
-        ax.errorbar(values, np.nanmean(delays, axis=1), yerr=np.nanstd(delays, axis=1) / np.sqrt(delays.shape[1]), fmt="o-")
-        ax.set(xlabel=key)
-        if key == "weight_decay":
-            ax.set_xscale("symlog", linthresh=1e-4)
-    axes[0].set(ylabel="$t_\\mathrm{grok} - t_\\mathrm{fit}$")
-    plt.show()
-else:
-    print("sweeps: not run at the quick scale (GROKBOOK_SCALE=paper runs them)")
 
 # %% [markdown]
 # ## Summary
@@ -561,10 +523,10 @@ else:
 #
 # **What ran at reduced scale.** One seed, not five. The default run stops
 # at 20,000 epochs (25,000 with `GROKBOOK_SCALE=paper`); the AdamW control
-# at 14,000 (25,000); the gradient PCA uses 256 samples per set (500). The
-# sweeps of $\beta$, weight decay, $c$ and dropout, and with them the paper's
-# no-weight-decay and default-initialisation controls (weight decay 0 and
-# $c = 1$ are sweep values), run only at paper scale.
+# at 14,000 (25,000); the gradient PCA uses 256 samples per set (500). Five
+# seeds, the sweeps of $\beta$, weight decay and $c$ (with the paper's
+# no-weight-decay and default-initialisation controls) and the phase task
+# are the subject of {doc}`06_ising_sweeps`.
 #
 # ## Exercises
 #
@@ -575,6 +537,6 @@ else:
 #    the paper finds 80% of lattices stay in their bin and a test plateau of 0.85.
 # 3. Change the sparsity threshold 0.01 to 0.001 and 0.1 (`pca.sparsity`):
 #    which conclusions survive? The participation ratio has no threshold.
-# 4. Train the same network on the phase task instead (configurations from
-#    `ising.sample` below and above $T_c$, labelled by phase, as in
-#    Carrasquilla and Melko): does it grok?
+# 4. The paper's Figs. 12-13 add dropout after each hidden layer of a
+#    width-144 network. Train `run_config({"width": 144, "dropout": p}, 0)` for
+#    $p = 0.02$ and $0.04$: does grokking survive?

@@ -132,6 +132,17 @@ def test_run_stores_resumes_and_show_summarises(capsys: pytest.CaptureFixture, t
     assert "seeds: 3 (0, 1, 2)" in out and "quick + {" in out and "onsager_energy: [-1.9511, -0.6601]" in out
 
 
+def test_sweep_runs_one_config_per_value(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    root = str(tmp_path)
+    status, out, _ = run_cli(capsys, "run", "ising_sampler_check", *SMALL[:-1], "--sweep", "temperatures=1.5", "--results", root)
+    assert status == 2  # a list-valued key cannot be swept value by value
+    status, out, _ = run_cli(capsys, "run", "ising_sampler_check", *SMALL, "--sweep", "n_chains=4,8", "--results", root)
+    assert status == 0, out
+    assert out.count("1 seeds: 1 computed") == 2
+    stored = ResultStore(root).results("ising_sampler_check")
+    assert sorted(result.config["n_chains"] for result in stored) == [4, 8]
+
+
 def test_show_without_results(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     status, out, _ = run_cli(capsys, "show", "ising_sampler_check", "--results", str(tmp_path))
     assert status == 0 and "no stored results" in out
