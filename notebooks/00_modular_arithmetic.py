@@ -143,7 +143,8 @@ def plot_run(run):
 plot_run(default)
 
 # %% [markdown]
-# The training accuracy reaches 1 first; the test accuracy stays at chance
+# In {numref}`fig-modular-curves-half` the training accuracy reaches 1 first;
+# the test accuracy stays at chance
 # ($1/97$) while the training loss falls, then rises to 1. Both operations
 # grok within the budget of 150 steps:
 
@@ -250,7 +251,8 @@ print(f"median steps from fitting to grokking: at 0.2 {gap[0.2]:.0f}, at 0.9 {ga
 assert gap[0.9] <= 10 and gap[0.2] >= 100  # the delay is a small-data phenomenon
 
 # %% [markdown]
-# Less data means later grokking, in both models. The range differs: from 90%
+# Less data means later grokking, in both models ({numref}`fig-modular-fraction`).
+# The range differs: from 90%
 # to 25% of the table Nanda et al.'s transformer slows down about ninety-fold,
 # ours a few-fold, and ours groks tens to hundreds of times sooner in absolute
 # terms. With most of the table in the training set this network fits and
@@ -318,7 +320,8 @@ assert modular.neuron_frequencies(power_end) < 1.5 < 20 < modular.neuron_frequen
 assert modular.effective_frequencies(total) > 20  # ... but the neurons together use many frequencies
 
 # %% [markdown]
-# Each neuron settles on a single frequency, as in Gromov's analytic solution,
+# Each neuron settles on a single frequency ({numref}`fig-modular-fourier`,
+# middle), as in Gromov's analytic solution,
 # where neuron $n$ computes $\cos(2\pi k_n (a + b)/p + \phi_n)$-like terms
 # whose sum over neurons peaks at the right answer. Unlike Nanda et al.'s
 # transformer, which uses a handful of *key frequencies*, this wide network

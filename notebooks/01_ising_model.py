@@ -86,7 +86,7 @@ for ax, T, spins in zip(axes, temperatures, snapshots[:, 0]):
 plt.show()
 
 # %% [markdown]
-# Below $T_c$ one sign wins; at $T_c$ clusters of every size coexist; above,
+# In {numref}`fig-ising-model-snapshots`, below $T_c$ one sign wins; at $T_c$ clusters of every size coexist; above,
 # the spins are nearly independent.
 #
 # ## Check 1: exact enumeration of small lattices
@@ -149,7 +149,7 @@ for ax in (ax_e, ax_m):
 plt.show()
 
 # %% [markdown]
-# Above $T_c$ the finite lattice keeps a small $\langle|m|\rangle \sim L^{-1}$
+# In {numref}`fig-ising-model-onsager`, above $T_c$ the finite lattice keeps a small $\langle|m|\rangle \sim L^{-1}$
 # that the infinite one does not have, and near $T_c$ the finite lattice
 # rounds the transition; elsewhere the points sit on the curves. The claims,
 # at the temperatures the unit tests use:
@@ -238,7 +238,8 @@ for method, t in tau.items():
 print(f"ratio: {tau['metropolis'] / tau['wolff']:.0f}")
 
 # %% [markdown]
-# At $T_c$ Metropolis needs tens of sweeps per independent configuration at
+# At $T_c$ Metropolis needs tens of sweeps per independent configuration
+# ({numref}`fig-ising-model-autocorrelation`) at
 # $L = 32$, and the number grows as $L^{z}$ with $z \approx 2.17$; the
 # cluster method needs a few. The sampler defaults (`ising.SAMPLERS`) burn in
 # for more than 20 $\tau$ even in this worst case. Their spacing between

@@ -377,7 +377,7 @@ for task in spread:
 #
 # "No transition" does not mean "flat". On modular addition and XOR the
 # participation ratio dips during the window and comes back to where it was
-# at $t_\mathrm{fit}$ (the raw curves above): a non-monotone signal, which a
+# at $t_\mathrm{fit}$ ({numref}`fig-synthesis-raw`): a non-monotone signal, which a
 # rule that looks for the way to a new plateau cannot time. The same holds
 # for $D(t)$ below.
 
@@ -429,8 +429,8 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
-# $D(t)$ dips significantly below 1 (its 90% band stays under 1 at the
-# minimum) and comes back through 1 after the runs have learnt, as in
+# $D(t)$ dips significantly below 1 ({numref}`fig-synthesis-dimension`; its
+# 90% band stays under 1 at the minimum) and comes back through 1 after the runs have learnt, as in
 # chapter {doc}`04_dimensional_transition`: the minimum comes before the
 # median $t_\mathrm{grok}$ and the return after it. Read with the book's
 # one rule, $D(t)$ has a transition before the median run's test accuracy,
