@@ -348,7 +348,7 @@ print(f"lowest D {dimension.D[lowest]:.2f} [{dimension.low[lowest]:.2f}, {dimens
       f"highest D {dimension.D[highest]:.2f} [{dimension.low[highest]:.2f}, {dimension.high[highest]:.2f}] at epoch {snapshot_epochs[highest]}")  # fmt: skip
 
 # %% [markdown]
-# What we measure, against the paper:
+# What we measure ({numref}`fig-dimension-xor`), against the paper:
 #
 # - Before learning $D < 1$, close to the paper's 0.90, and its minimum on the
 #   plateau is below 1 beyond the bootstrap band.
@@ -394,7 +394,7 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
-# Aligned, the picture is sharper and further from the paper's: $D$ is
+# Aligned ({numref}`fig-dimension-aligned`), the picture is sharper and further from the paper's: $D$ is
 # *lowest* when the networks finish learning (within one snapshot spacing of
 # $t_{grok}$), climbs back to 1 over the next ~150 epochs, and then stays at
 # 1 within its band: no supercritical excess after learning.
@@ -453,7 +453,8 @@ for name, (variant_graphs, probe) in variants.items():
     print(f"{name:20s}{fit_variant.D[before].mean():8.2f}{fit_variant.D.min():8.2f}{fit_variant.D.max():8.2f}{fit_variant.D[after].mean():8.2f}{cross:10.0f}")
 
 # %% [markdown]
-# The shuffle changes $D(t)$ by less than the width of its own band: the
+# The shuffle changes $D(t)$ by less than the width of its own band
+# ({numref}`fig-dimension-shuffle`): the
 # probe sees the distribution of the gradient's entries, not their placement
 # on the graph. The knobs matter more: a higher threshold raises the peak
 # towards the paper's 1.2; a larger $\alpha$ all but removes the dip on the
@@ -578,7 +579,7 @@ print(f"grokking runs: lowest D {grok['D_fit'][dip]:.2f} [{grok['D'][0, dip]:.2f
 print(f"control: band of D first below 1 at step {control_below:.0f}; its runs fit the training set at step {control_fit:.0f} (median)")
 
 # %% [markdown]
-# What we measure:
+# What we measure ({numref}`fig-dimension-modular`):
 #
 # - $D(t)$ does separate the two groups before test accuracy does: from step
 #   18, 42 steps before the test accuracies part (step 60) and some 120 steps
