@@ -404,8 +404,7 @@ assert all(np.all(lead["xor"][n] < 0) for n in timed["xor"])  # nothing leads on
 # Barabasi-Albert graph per size, the default toppling rule.
 
 # %%
-graphs = {int(n): av.make_graph("barabasi_albert", int(n), seed=0) for n in XOR_CONFIG.N}
-S = np.stack([av.gradient_avalanches(g.reshape(-1, n), graphs[int(n)]).sizes.reshape(g.shape[:2]) for n, g in zip(XOR_CONFIG.N, sweep.gradients)])
+S = av.cascade_sizes(sweep.gradients, av.scale_graphs(XOR_CONFIG.N))  # (n_widths, n_seeds, n_snapshots)
 dimension = av.effective_dimension(XOR_CONFIG.N, S)
 snap = XOR_CONFIG.snapshot_epochs
 t_grok_all = sweep.t_grok  # (n_widths, n_seeds)
