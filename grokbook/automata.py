@@ -413,7 +413,7 @@ class AlignedExponent:
     mean_error: np.ndarray  # (K,) mean error of the aligned runs there
 
 
-def aligned_exponent(long_error: np.ndarray, t_zero: np.ndarray, *, window: tuple[int, int] = (1, 20), n_resamples: int = 2000, seed: int = 0) -> AlignedExponent:
+def aligned_exponent(long_error: np.ndarray, t_zero: np.ndarray, *, window: tuple[int, int] = (1, 10), n_resamples: int = 2000, seed: int = 0) -> AlignedExponent:
     """Measure nu from test-error curves, each aligned at the epoch where its error first vanishes.
 
     The order parameter of the paper's grokking transition is the test error,
