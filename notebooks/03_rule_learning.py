@@ -803,3 +803,7 @@ assert all(abs(np.nanmedian(delays[name])) <= 10 for name in names) or SCALE != 
 # 7. Raise the number of seeds per regulariser (`n_seeds`) to 64, or train for
 #    400 epochs: do the intervals of $\nu$ shrink around one value, and does the
 #    unregularised exponent move towards the paper's 2.5?
+# 8. Run the full-model ensembles on the harder task of the section before,
+#    `{**automata.ENSEMBLE_CONFIG, "d": 10, "j": 2, "n_epochs": 600, "L_long": 200}`
+#    (some minutes on one core). Do the runs now fit the windows long before they
+#    learn the long strings, and how do the exponents and their intervals move?
