@@ -484,7 +484,7 @@ print(f"test confidence: {confidence_at_fit:.3f} at t_fit, minimum {run['confide
 # %% [markdown]
 # The dip sits inside the grokking window, as in the paper's Fig. 19.
 # The paper's Fig. 20 follows the dip for several $\beta$ and $c$; those
-# runs belong to the sweeps below.
+# runs are in {doc}`06_ising_sweeps` ({numref}`fig-ising-confidence`).
 
 # %%
 assert t_fit < t_dip < t_grok
