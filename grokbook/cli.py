@@ -90,9 +90,12 @@ def _cmd_list(args: argparse.Namespace) -> int:
 def parse_sweep(experiment: Experiment, text: str) -> list[tuple[str, Any]]:
     """``"key=v1,v2,..."`` -> [(key, v1), (key, v2), ...], each typed like the default of a scalar ``key``."""
     key, _, raw = text.partition("=")
+    items = [item for item in raw.split(",") if item.strip()]
+    if not key.strip() or not items:
+        raise ValueError(f"--sweep takes key=v1,v2,..., got {text!r}")
     if isinstance(experiment.quick.get(key.strip()), (list, tuple)):
         raise ValueError(f"--sweep takes a key with a single value, {key.strip()!r} holds a list")
-    return [parse_setting(experiment, f"{key}={item}") for item in raw.split(",") if item.strip()] or [parse_setting(experiment, text)]
+    return [parse_setting(experiment, f"{key}={item}") for item in items]
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

@@ -165,6 +165,8 @@ def test_results_directory_from_environment(capsys: pytest.CaptureFixture, tmp_p
         (["run", "ising_sampler_check", "--set", "temperatures=1,hot"], r"temperatures\[1\] must be a number"),
         (["run", "ising_sampler_check", "--set", "L=1", "--results", "{tmp}"], "L must be an integer >= 2"),
         (["run", "ising_sampler_check", "--set", "method=gibbs", "--results", "{tmp}"], "method must be one of"),
+        (["run", "ising_sampler_check", "--sweep", "L="], "--sweep takes key=v1,v2"),
+        (["run", "ising_sampler_check", "--sweep", "colour=1,2"], "unknown key 'colour'"),
         (["run", "ising_sampler_check", "--seeds", "0"], "--seeds: must be an integer >= 1"),
         (["run", "ising_sampler_check", "--seeds", "two"], "--seeds: must be an integer >= 1"),
         (["run", "ising_sampler_check", "--scale", "huge"], "invalid choice: 'huge'"),
