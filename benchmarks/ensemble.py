@@ -35,7 +35,7 @@ import torch
 from grokbook.data import Dataset
 from grokbook.ensemble import Ensemble
 from grokbook.models import IsingMLP
-from grokbook.train import train
+from grokbook.train import torch_threads, train
 from grokbook.xor import XORMLP, xor_dataset
 
 SMALL_SEEDS, SMALL_EPOCHS = 32, 1500  # the epochs of chapter 4
@@ -54,12 +54,8 @@ def ms_per_epoch_per_seed(run: Callable[[], object], n_epochs: int, n_seeds: int
 
 def with_threads(threads: int, run: Callable[[], object]) -> Callable[[], object]:
     def wrapped() -> object:
-        previous = torch.get_num_threads()
-        torch.set_num_threads(threads)
-        try:
+        with torch_threads(threads):
             return run()
-        finally:
-            torch.set_num_threads(previous)
 
     return wrapped
 

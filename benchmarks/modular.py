@@ -26,6 +26,7 @@ import os
 import torch
 
 from grokbook import modular
+from grokbook.train import torch_threads
 
 RECIPE: dict = {}  # modular.DEFAULT_CONFIG unchanged
 BASELINE = {"width": 512, "dense_one_hot": True, "eval_every": 1, "n_epochs": 120}
@@ -33,17 +34,13 @@ BASELINE = {"width": 512, "dense_one_hot": True, "eval_every": 1, "n_epochs": 12
 
 def time_to_grok(config: dict, threads: int, seed: int = 0) -> tuple[float, float]:
     """(steps to grok, wall seconds of a run stopped at that step) with ``threads`` torch threads."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
+    with torch_threads(threads):
         steps = modular.run_config(config, seed)["steps_to_grok"]
         if steps != steps:  # NaN: never grokked within the budget
             raise RuntimeError(f"{config} did not grok within its budget of steps")
         timed = modular.run_config({**config, "n_epochs": int(steps)}, seed)
         assert timed["steps_to_grok"] == steps, "a deterministic rerun should grok at the same step"
         return steps, timed["wall_time"]
-    finally:
-        torch.set_num_threads(previous)
 
 
 def main() -> list[tuple[str, float, float, bool]]:

@@ -17,7 +17,8 @@ A run groks when the test plateau is reached long after the training one,
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,10 +32,27 @@ from .data import Dataset
 from .ensemble import Ensemble
 from .validate import check_int, check_real
 
-__all__ = ["History", "plateau_onset", "train", "cross_entropy"]
+__all__ = ["History", "plateau_onset", "train", "cross_entropy", "torch_threads"]
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 SnapshotFn = Callable[[torch.nn.Module, Dataset, int], dict[str, Any]]
+
+
+@contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """Run the block with ``n`` torch threads, then restore the previous count.
+
+    Small networks train fastest on one thread (more only add synchronisation,
+    many times slower on a busy machine), and a fixed count fixes the order of
+    float sums, hence the numbers.
+    """
+    n = check_int("n", n, minimum=1)
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def cross_entropy(logits: torch.Tensor, y: torch.Tensor, beta: float = 1.0) -> torch.Tensor:

@@ -38,7 +38,7 @@ from tqdm import tqdm
 
 from . import avalanche
 from .data import Dataset
-from .train import History, LossFn, cross_entropy, train
+from .train import History, LossFn, cross_entropy, torch_threads, train
 from .validate import check_config, check_int, check_real
 
 __all__ = [
@@ -201,24 +201,19 @@ def gradient_sweep(
     if len(widths) < 1 or len(seeds) < 1 or len(snapshot_epochs) < 1:
         raise ValueError(f"widths, seeds and snapshot_epochs must each be non-empty, got {len(widths)}, {len(seeds)} and {len(snapshot_epochs)}")
     epochs = tuple(int(e) for e in snapshot_epochs)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
     histories: list[list[History]] = []
     gradients: list[np.ndarray] = []
-    try:
-        with tqdm(total=len(widths) * len(seeds), disable=not progress, desc=desc) as bar:
-            for width in widths:
-                row, grads = [], []
-                for seed in seeds:
-                    history = train_run(width, seed, epochs)
-                    grads.append(np.stack([history.snapshots[e]["grad"] for e in epochs]))  # (n_snapshots, N)
-                    history.snapshots = {}
-                    row.append(history)
-                    bar.update()
-                histories.append(row)
-                gradients.append(np.stack(grads))  # (n_seeds, n_snapshots, N)
-    finally:
-        torch.set_num_threads(threads)
+    with torch_threads(1), tqdm(total=len(widths) * len(seeds), disable=not progress, desc=desc) as bar:
+        for width in widths:
+            row, grads = [], []
+            for seed in seeds:
+                history = train_run(width, seed, epochs)
+                grads.append(np.stack([history.snapshots[e]["grad"] for e in epochs]))  # (n_snapshots, N)
+                history.snapshots = {}
+                row.append(history)
+                bar.update()
+            histories.append(row)
+            gradients.append(np.stack(grads))  # (n_seeds, n_snapshots, N)
     return histories, gradients
 
 

@@ -88,3 +88,17 @@ def test_several_labels_per_example():
     model = torch.nn.Sequential(torch.nn.Linear(6, 12), torch.nn.Unflatten(1, (6, 2)))
     history = train(model, data, torch.optim.Adam(model.parameters(), lr=0.05), n_epochs=100, eval_every=50, progress=False)
     assert history.train_acc[-1] > 0.95 and history.test_acc[-1] > 0.9
+
+
+def test_torch_threads_sets_and_restores_the_count():
+    from grokbook.train import torch_threads
+
+    before = torch.get_num_threads()
+    with pytest.raises(RuntimeError):
+        with torch_threads(1):
+            assert torch.get_num_threads() == 1
+            raise RuntimeError("the count is restored even so")
+    assert torch.get_num_threads() == before
+    with pytest.raises(ValueError, match=r"\bn\b"):
+        with torch_threads(0):
+            pass
