@@ -140,7 +140,7 @@ ARCHIVE_ROOT = Path(__file__).resolve().parent / "archive"
 
 
 def archive() -> ResultStore:
-    """The results archive shipped with grokbook (``grokbook/archive``), e.g. chapter 2's 5-seed sweeps.
+    """The results archive shipped with grokbook (``grokbook/archive``), e.g. chapter 6's 5-seed sweeps.
 
     It is an ordinary store, written with ``grokbook run NAME ... --results
     grokbook/archive``.  Notebooks read it with :meth:`ResultStore.load`,
