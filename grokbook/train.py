@@ -193,7 +193,9 @@ def train(
 
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)  # dropout masks
-    n_members = len(model) if isinstance(model, Ensemble) else 1
+    is_ensemble = isinstance(model, Ensemble)
+    n_members = len(model) if is_ensemble else 1
+    member = model.member if is_ensemble else lambda i: model  # the module a snapshot sees
     curves = [{k: [] for k in ("epochs", "train_loss", "train_acc", "test_loss", "test_acc")} for _ in range(n_members)]
     snapshots: list[dict[int, dict[str, Any]]] = [{} for _ in range(n_members)]
 
@@ -209,7 +211,7 @@ def train(
     def maybe_snapshot(epoch: int) -> None:
         if epoch in snapshot_epochs:
             for i, member_snapshots in enumerate(snapshots):
-                member_snapshots[epoch] = snapshot(model.member(i) if isinstance(model, Ensemble) else model, data, epoch)  # type: ignore[misc]
+                member_snapshots[epoch] = snapshot(member(i), data, epoch)  # type: ignore[misc]
 
     deterministic = torch.are_deterministic_algorithms_enabled()
     torch.use_deterministic_algorithms(True)
@@ -233,4 +235,4 @@ def train(
         torch.use_deterministic_algorithms(deterministic)
         model.eval()
     histories = [History(**{k: np.asarray(v) for k, v in c.items()}, snapshots=snap) for c, snap in zip(curves, snapshots)]
-    return histories if isinstance(model, Ensemble) else histories[0]
+    return histories if is_ensemble else histories[0]
