@@ -1,17 +1,10 @@
-"""The book's one training loop, its History, and grokking detection.
+"""The book's one training loop and its History.
 
 Every chapter that trains a network calls :func:`train`; the History it
-returns holds the learning curves and any snapshots the analyses need.
-
-Definitions used throughout the book (see :func:`plateau_onset`):
-
-* ``t_fit``: the first evaluated epoch from which the *training* accuracy
-  stays within ``tolerance`` of its final plateau (the mean over the last
-  ``tail`` fraction of evaluations).
-* ``t_grok``: the same for the *test* accuracy.
-
-A run groks when the test plateau is reached long after the training one,
-``t_grok >> t_fit``, and the test accuracy rose in between.
+returns holds the learning curves and any snapshots the analyses need, and
+times them with the book's one clock (:mod:`grokbook.curves`): ``t_fit`` when
+the training accuracy settles, ``t_grok`` when the test accuracy settles after
+rising.
 """
 
 from __future__ import annotations
@@ -28,11 +21,12 @@ import torch.nn.functional as F
 from torch.func import vmap
 from tqdm import tqdm
 
+from . import curves
 from .data import Dataset
 from .ensemble import Ensemble
 from .validate import check_int, check_real
 
-__all__ = ["History", "plateau_onset", "train", "cross_entropy", "torch_threads"]
+__all__ = ["History", "train", "cross_entropy", "torch_threads"]
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 SnapshotFn = Callable[[torch.nn.Module, Dataset, int], dict[str, Any]]
@@ -63,34 +57,6 @@ def cross_entropy(logits: torch.Tensor, y: torch.Tensor, beta: float = 1.0) -> t
     return F.cross_entropy(beta * logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
 
 
-def plateau_onset(epochs: np.ndarray, values: np.ndarray, *, tolerance: float = 0.01, tail: float = 0.1) -> int | None:
-    """First epoch from which ``values`` stays within ``tolerance`` of its final plateau.
-
-    The plateau is the mean of the last ``tail`` fraction of the evaluations
-    (at least one).  Returns None when the curve never settles (its last
-    value is outside the tolerance, which cannot happen with the mean of a
-    settled tail).
-
-    Args:
-        epochs: 1-D increasing array of evaluation epochs.
-        values: 1-D array, same length (an accuracy curve).
-        tolerance: allowed distance from the plateau, > 0.
-        tail: fraction of evaluations defining the plateau, in (0, 1].
-    """
-    epochs, values = np.asarray(epochs), np.asarray(values, dtype=float)
-    if epochs.ndim != 1 or epochs.shape != values.shape or epochs.size == 0:
-        raise ValueError(f"epochs and values must be 1-D arrays of the same non-zero length, got {epochs.shape} and {values.shape}")
-    check_real("tolerance", tolerance, minimum=0.0, strict_minimum=True)
-    tail = check_real("tail", tail, minimum=0.0, maximum=1.0, strict_minimum=True)
-    n_tail = max(1, int(round(tail * values.size)))
-    plateau = values[-n_tail:].mean()
-    outside = np.abs(values - plateau) > tolerance
-    if outside[-1]:
-        return None
-    last_outside = np.flatnonzero(outside)
-    return int(epochs[last_outside[-1] + 1] if last_outside.size else epochs[0])
-
-
 @dataclass
 class History:
     """Learning curves of one run, evaluated every ``eval_every`` epochs, plus snapshots.
@@ -110,13 +76,40 @@ class History:
     snapshots: dict[int, dict[str, Any]] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
 
-    def t_fit(self, tolerance: float = 0.01, tail: float = 0.1) -> int | None:
-        """Epoch at which training accuracy reaches its plateau (see :func:`plateau_onset`)."""
-        return plateau_onset(self.epochs, self.train_acc, tolerance=tolerance, tail=tail)
+    def t_fit(self, tolerance: float = 0.01, tail: float = 0.1) -> float:
+        """Epoch at which the training accuracy settles (:func:`grokbook.curves.t_fit`); NaN if never."""
+        return curves.t_fit(self.epochs, self.train_acc, tolerance=tolerance, tail=tail)
 
-    def t_grok(self, tolerance: float = 0.01, tail: float = 0.1) -> int | None:
-        """Epoch at which test accuracy reaches its plateau (see :func:`plateau_onset`)."""
-        return plateau_onset(self.epochs, self.test_acc, tolerance=tolerance, tail=tail)
+    def t_grok(self, tolerance: float = 0.01, tail: float = 0.1, min_rise: float = 0.1) -> float:
+        """Epoch at which the test accuracy settles after rising (:func:`grokbook.curves.t_grok`); NaN if it never groks."""
+        return curves.t_grok(self.epochs, self.train_acc, self.test_acc, tolerance=tolerance, tail=tail, min_rise=min_rise)
+
+    def to_payload(self) -> dict[str, Any]:
+        """The run as a flat dict of numbers and arrays, what the results store keeps.
+
+        Keys: the curves ``epochs``, ``train_acc``, ``test_acc``, ``train_loss``,
+        ``test_loss`` ((n_evals,)); the clock's ``t_fit``, ``t_grok`` and
+        ``delay = t_grok - t_fit`` (NaN where undefined); ``test_plateau`` (the
+        test accuracy's final plateau) and ``test_at_fit`` (test accuracy at
+        t_fit), from which t_grok's "did it rise" is decided.  With snapshots:
+        ``snapshot_epochs`` (n_snap,), every key present in all snapshots
+        stacked along a first axis (n_snap, ...), and each key present only at
+        some epochs as ``"key@epoch"``.
+        """
+        fitted, grokked = self.t_fit(), self.t_grok()
+        payload: dict[str, Any] = {k: getattr(self, k) for k in ("epochs", "train_acc", "test_acc", "train_loss", "test_loss")}
+        payload.update(t_fit=fitted, t_grok=grokked, delay=grokked - fitted, test_plateau=curves.plateau(self.test_acc))
+        payload["test_at_fit"] = float("nan") if np.isnan(fitted) else float(np.interp(fitted, self.epochs, self.test_acc))
+        if self.snapshots:
+            epochs = sorted(self.snapshots)
+            payload["snapshot_epochs"] = np.asarray(epochs)
+            common = set.intersection(*(set(self.snapshots[e]) for e in epochs))
+            for key in sorted(common):
+                payload[key] = np.asarray([self.snapshots[e][key] for e in epochs])
+            for epoch in epochs:
+                for key in sorted(set(self.snapshots[epoch]) - common):
+                    payload[f"{key}@{epoch}"] = self.snapshots[epoch][key]
+        return payload
 
 
 def _member_losses(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor, loss_fn: LossFn) -> tuple[torch.Tensor, torch.Tensor]:

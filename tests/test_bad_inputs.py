@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from grokbook import avalanche, ising, modular, solvable, stats, train, xor
+from grokbook import avalanche, curves, ising, modular, solvable, stats, train, xor
 from grokbook import experiments as experiments_module
 from grokbook.data import Dataset
 from grokbook.plots import show_spins
@@ -62,8 +62,11 @@ CASES = [
     ("train n_epochs=0", lambda: tiny_train(n_epochs=0), ValueError, "n_epochs"),
     ("train batch_size too big", lambda: tiny_train(n_epochs=1, batch_size=5), ValueError, "batch_size"),
     ("train seed=-3", lambda: tiny_train(n_epochs=1, seed=-3), ValueError, "seed"),
-    ("plateau_onset shapes", lambda: train.plateau_onset(np.arange(3), np.arange(4)), ValueError, "epochs"),
-    ("plateau_onset tail=0", lambda: train.plateau_onset(np.arange(3), np.arange(3), tail=0.0), ValueError, "tail"),
+    ("settle_time shapes", lambda: curves.settle_time(np.arange(3), np.arange(4)), ValueError, "epochs"),
+    ("settle_time tail=0", lambda: curves.settle_time(np.arange(3), np.arange(3), tail=0.0), ValueError, "tail"),
+    ("t_grok min_rise=2", lambda: curves.t_grok(np.arange(3), np.ones(3), np.ones(3), min_rise=2.0), ValueError, "min_rise"),
+    ("first_epoch_at shapes", lambda: curves.first_epoch_at(np.arange(3), np.ones((2, 4)), 0.5), ValueError, "epochs"),
+    ("crossing_time T=1", lambda: curves.crossing_time([0.0], [1.0]), ValueError, "x"),
     # modular arithmetic
     ("modular p=1", lambda: modular.operation_table(1), ValueError, "p"),
     ("modular operation", lambda: modular.operation_table(7, "mul_by_pi"), ValueError, "operation"),

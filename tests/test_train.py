@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from grokbook.data import Dataset
-from grokbook.train import History, plateau_onset, train
+from grokbook.train import History, train
 
 
 def tiny_dataset(seed: int = 0) -> Dataset:
@@ -26,7 +26,7 @@ def test_learns_a_linear_rule():
     history = run()
     assert history.epochs[0] == 0 and history.epochs[-1] == 60
     assert history.train_acc[-1] > 0.95 and history.test_acc[-1] > 0.9
-    assert history.t_fit() is not None
+    assert np.isfinite(history.t_fit())
 
 
 def test_same_seed_same_history_bitwise():
@@ -39,14 +39,6 @@ def test_same_seed_same_history_bitwise():
 def test_snapshots_at_requested_epochs():
     history = run(snapshot_epochs=(0, 30), snapshot=lambda model, data, epoch: {"norm": float(sum(p.detach().norm() for p in model.parameters()))})
     assert sorted(history.snapshots) == [0, 30]
-
-
-def test_plateau_onset_of_a_step():
-    epochs = np.arange(0, 100, 10)
-    values = np.array([0.5, 0.5, 0.5, 0.5, 0.9, 1.0, 1.0, 1.0, 1.0, 1.0])
-    assert plateau_onset(epochs, values) == 50
-    assert plateau_onset(epochs, values, tolerance=0.15) == 40
-    assert plateau_onset(epochs, np.linspace(0, 1, 10)) == 90  # a ramp settles only at its end
 
 
 @pytest.mark.parametrize(

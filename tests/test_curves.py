@@ -1,0 +1,76 @@
+"""The book's one clock: settle times, t_fit / t_grok, threshold and crossing times, transitions."""
+
+import math
+
+import numpy as np
+import pytest
+
+from grokbook import curves
+from grokbook.train import History
+
+EPOCHS = np.arange(0, 100, 10)
+
+
+def test_settle_time_of_a_step_and_a_ramp():
+    values = np.array([0.5, 0.5, 0.5, 0.5, 0.9, 1.0, 1.0, 1.0, 1.0, 1.0])
+    assert curves.settle_time(EPOCHS, values) == 50
+    assert curves.settle_time(EPOCHS, values, tolerance=0.15) == 40
+    assert curves.settle_time(EPOCHS, np.linspace(0, 1, 10)) == 90  # a ramp settles only at its end
+    assert curves.settle_time(EPOCHS, np.full(10, 0.3)) == 0
+
+
+def test_settle_time_nan_when_the_last_point_is_off_the_plateau():
+    values = np.r_[np.ones(8), 1.0, 0.0]
+    assert curves.plateau(values, tail=0.2) == 0.5 and math.isnan(curves.settle_time(EPOCHS, values, tail=0.2))
+
+
+def test_t_grok_needs_a_rise_after_t_fit():
+    train = np.r_[0.5, np.ones(9)]  # fitted at 10
+    rises = np.r_[0.2, 0.2, 0.2, 0.2, 0.2, 0.6, 0.9, 0.9, 0.9, 0.9]
+    assert curves.t_fit(EPOCHS, train) == 10
+    assert curves.t_grok(EPOCHS, train, rises) == 60
+    flat = np.full(10, 0.2)  # settles at once, never generalises: no t_grok
+    assert math.isnan(curves.t_grok(EPOCHS, train, flat))
+    small = np.r_[0.2, 0.2, np.full(8, 0.25)]  # rises by 0.05 < min_rise
+    assert math.isnan(curves.t_grok(EPOCHS, train, small))
+    assert curves.t_grok(EPOCHS, train, small, min_rise=0.01) == 20
+    assert math.isnan(curves.t_grok(EPOCHS, np.r_[np.ones(9), 0.0], rises))  # never fitted
+
+
+def test_history_uses_the_clock_and_flattens_to_a_payload():
+    train = np.r_[0.5, np.ones(9)]
+    test = np.r_[0.2, 0.2, 0.2, 0.2, 0.2, 0.6, 0.9, 0.9, 0.9, 0.9]
+    snapshots = {0: {"norm": 1.0, "grad_2d": np.zeros(2)}, 50: {"norm": 2.0}}
+    history = History(EPOCHS, 1 - train, train, 1 - test, test, snapshots=snapshots)
+    payload = history.to_payload()
+    assert (payload["t_fit"], payload["t_grok"], payload["delay"]) == (10.0, 60.0, 50.0)
+    assert payload["test_at_fit"] == 0.2 and payload["test_plateau"] == 0.9
+    np.testing.assert_array_equal(payload["snapshot_epochs"], [0, 50])
+    np.testing.assert_array_equal(payload["norm"], [1.0, 2.0])
+    assert "grad_2d@0" in payload and "grad_2d" not in payload
+
+
+def test_first_epoch_at_is_vectorised_and_nan_if_never():
+    values = np.array([[0.0, 0.5, 1.0, 1.0], [0.0, 0.0, 0.0, 0.0]])
+    epochs = np.array([0, 5, 10, 15])
+    np.testing.assert_array_equal(curves.first_epoch_at(epochs, values, 0.99), [10.0, np.nan])
+    assert curves.first_epoch_at(epochs, values[0], 0.4) == 5.0
+    assert curves.first_epoch_at(epochs, 1 - values[0], 0.0, below=True) == 10.0
+
+
+def test_crossing_time_interpolates_and_needs_a_passage():
+    t = np.array([0.0, 1.0, 2.0, 3.0])
+    assert curves.crossing_time(t, [0.0, 0.5, 1.5, 2.0], 1.0) == pytest.approx(1.5)
+    assert math.isnan(curves.crossing_time(t, [2.0, 2.0, 2.0, 2.0], 1.0))  # starts above: no passage
+    assert curves.crossing_time(t, [1.0, 0.8, 0.2, 0.0], 0.5, falling=True) == pytest.approx(1.5)
+    both = curves.crossing_time(t, [[0.0, 2.0, 2.0, 2.0], [1.5, 0.5, 0.9, 2.0]], 1.0, after_minimum=True)
+    np.testing.assert_allclose(both, [0.5, 2.0 + 0.1 / 1.1])
+
+
+def test_transition_time_is_half_way_from_start_to_the_plateau():
+    t = np.arange(0, 110, 10, dtype=float)
+    values = np.r_[np.zeros(5), 0.5, np.ones(5)]  # 0 until 40, 0.5 at 50, then 1
+    assert curves.transition_time(t, values, start=20.0) == pytest.approx(50.0)
+    moved_before = np.r_[0.0, 0.5, np.ones(8), 1.05]  # after start it moves 0.05 of its range 1.05
+    assert math.isnan(curves.transition_time(t, moved_before, start=50.0))
+    assert curves.transition_time(t, moved_before, start=50.0, min_change=0.01) == pytest.approx(95.0)
