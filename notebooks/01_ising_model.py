@@ -45,16 +45,16 @@ import sys
 if "google.colab" in sys.modules:
     import subprocess
 
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/grokbook/grokbook@v0.1.0"], check=True)
+    REPO = "git+https://github.com/grokbook/grokbook@v0.1.0"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", REPO], check=True)
 
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
 
-from grokbook import ising, stats
-from grokbook.plots import set_style, show_spins
+from grokbook import book, curves, ising, stats
 
-set_style()
+SCALE = book.setup(seed=0, threads=1)
 T_c = ising.critical_temperature()
 print(f"T_c = {T_c:.6f}")
 
@@ -82,7 +82,7 @@ temperatures = [1.8, T_c, 3.0]
 snapshots = ising.sample(64, temperatures, 1, seed=0)  # (T, 1, L, L)
 fig, axes = plt.subplots(1, 3, figsize=(9, 3.2))
 for ax, T, spins in zip(axes, temperatures, snapshots[:, 0]):
-    show_spins(ax, spins, f"T = {T:.3f}, |m| = {abs(spins.mean()):.2f}")
+    book.show_spins(ax, spins, f"T = {T:.3f}, |m| = {abs(spins.mean()):.2f}")
 plt.show()
 
 # %% [markdown]
@@ -103,23 +103,39 @@ check_temperatures = [1.5, 2.27, 3.5]
 exact = ising.exact_averages(L, check_temperatures)
 rows = []
 for method in ["metropolis", "wolff"]:
-    samples = ising.sample(L, check_temperatures, 20_000, method=method, thin=1, n_chains=n_chains, seed=7)
-    per_chain_energy = (ising.energy(samples) / L**2).reshape(3, -1, n_chains).mean(axis=1)
-    per_chain_m = np.abs(ising.magnetization(samples)).reshape(3, -1, n_chains).mean(axis=1)
+    samples = ising.sample(
+        L, check_temperatures, 20_000, method=method, thin=1, n_chains=n_chains, seed=7
+    )
+    per_chain_energy = (
+        (ising.energy(samples) / L**2).reshape(3, -1, n_chains).mean(axis=1)
+    )
+    per_chain_m = (
+        np.abs(ising.magnetization(samples)).reshape(3, -1, n_chains).mean(axis=1)
+    )
     for name, per_chain, reference in [
         ("E/N", per_chain_energy, exact.energy),
         ("|m|", per_chain_m, exact.abs_magnetization),
     ]:
-        z = (per_chain.mean(axis=1) - reference) / (per_chain.std(axis=1, ddof=1) / np.sqrt(n_chains))
+        z = (per_chain.mean(axis=1) - reference) / (
+            per_chain.std(axis=1, ddof=1) / np.sqrt(n_chains)
+        )
         rows.append((method, name, reference, per_chain.mean(axis=1), z))
 
-print(f"{'method':<11}{'obs':<5}" + "".join(f"  T={T:<4} exact / sampled (z)     " for T in check_temperatures))
+print(
+    f"{'method':<11}{'obs':<5}"
+    + "".join(f"  T={T:<4} exact / sampled (z)     " for T in check_temperatures)
+)
 for method, name, reference, sampled, z in rows:
-    cells = "".join(f"  {r:+.4f} / {s:+.4f} ({zz:+.1f})   " for r, s, zz in zip(reference, sampled, z))
+    cells = "".join(
+        f"  {r:+.4f} / {s:+.4f} ({zz:+.1f})   "
+        for r, s, zz in zip(reference, sampled, z)
+    )
     print(f"{method:<11}{name:<5}{cells}")
 
 # %%
-assert all(np.all(np.abs(z) < 4) for *_, z in rows), "a sampler disagrees with exact enumeration"
+assert all(np.all(np.abs(z) < 4) for *_, z in rows), (
+    "a sampler disagrees with exact enumeration"
+)
 
 # %% [markdown]
 # ## Check 2: Onsager's infinite lattice
@@ -137,12 +153,23 @@ abs_m_32 = np.abs(ising.magnetization(samples)).mean(axis=1)
 # %% mystnb={"figure": {"caption": "Energy per spin (left, in units of $J$) and mean absolute magnetisation per spin (right) against the temperature (in units of $J/k_B$): the $32 \\times 32$ lattice sampled with Wolff updates (dots, 1000 configurations per temperature) and the exact infinite lattice of Onsager and Yang (lines); dotted line at $T_c$. The dots sit on the lines, except near $T_c$, where the finite lattice rounds the transition, and for $|m|$ above $T_c$, where a finite lattice keeps a magnetisation of order $1/L$.", "name": "fig-ising-model-onsager"}}
 T_fine = np.linspace(1.0, 3.8, 400)
 fig, (ax_e, ax_m) = plt.subplots(1, 2, figsize=(10, 3.8))
-ax_e.plot(T_fine, ising.onsager_energy(T_fine), color="k", lw=1, label="Onsager, $L=\\infty$")
+ax_e.plot(
+    T_fine, ising.onsager_energy(T_fine), color="k", lw=1, label="Onsager, $L=\\infty$"
+)
 ax_e.plot(T_grid, energy_32, "o", label="Wolff, $L=32$")
 ax_e.set(xlabel="temperature $T$ ($J/k_B$)", ylabel="energy per spin $E/N$ ($J$)")
-ax_m.plot(T_fine, ising.onsager_magnetization(T_fine), color="k", lw=1, label="Onsager-Yang, $L=\\infty$")
+ax_m.plot(
+    T_fine,
+    ising.onsager_magnetization(T_fine),
+    color="k",
+    lw=1,
+    label="Onsager-Yang, $L=\\infty$",
+)
 ax_m.plot(T_grid, abs_m_32, "o", label="Wolff, $L=32$")
-ax_m.set(xlabel="temperature $T$ ($J/k_B$)", ylabel="magnetisation per spin $\\langle |m| \\rangle$")
+ax_m.set(
+    xlabel="temperature $T$ ($J/k_B$)",
+    ylabel="magnetisation per spin $\\langle |m| \\rangle$",
+)
 for ax in (ax_e, ax_m):
     ax.axvline(T_c, color="grey", ls=":", lw=1)
     ax.legend()
@@ -158,14 +185,27 @@ plt.show()
 checks = {
     ("E/N", 1.5): (ising.sample(32, 1.5, 2000, seed=3), ising.onsager_energy(1.5)),
     ("E/N", 3.0): (ising.sample(32, 3.0, 2000, seed=3), ising.onsager_energy(3.0)),
-    ("|m|", 1.5): (ising.sample(32, 1.5, 2000, seed=3), ising.onsager_magnetization(1.5)),
-    ("|m|", 2.0): (ising.sample(32, 2.0, 2000, seed=3), ising.onsager_magnetization(2.0)),
+    ("|m|", 1.5): (
+        ising.sample(32, 1.5, 2000, seed=3),
+        ising.onsager_magnetization(1.5),
+    ),
+    ("|m|", 2.0): (
+        ising.sample(32, 2.0, 2000, seed=3),
+        ising.onsager_magnetization(2.0),
+    ),
 }
 relative_errors = {}
 for (name, T), (s, reference) in checks.items():
-    value = (ising.energy(s) / 32**2).mean() if name == "E/N" else np.abs(ising.magnetization(s)).mean()
-    relative_errors[name, T] = abs(value - reference) / abs(reference)
-    print(f"{name} at T = {T}: sampled {value:.4f}, exact {reference:.4f}, relative error {relative_errors[name, T]:.2%}")
+    value = (
+        (ising.energy(s) / 32**2).mean()
+        if name == "E/N"
+        else np.abs(ising.magnetization(s)).mean()
+    )
+    error = relative_errors[name, T] = abs(value - reference) / abs(reference)
+    print(
+        f"{name} at T = {T}: sampled {value:.4f}, exact {reference:.4f},"
+        f" relative error {error:.2%}"
+    )
 
 # %%
 assert max(relative_errors.values()) < 0.01
@@ -185,14 +225,6 @@ for L_b in [8, 16, 32]:
     m = ising.magnetization(ising.sample(L_b, T_binder, 4000, seed=L_b))
     binder[L_b] = np.array([stats.binder_cumulant(mm) for mm in m])
 
-
-def crossing(T, u_small, u_large):
-    """Temperature where two Binder curves cross (linear interpolation of their difference)."""
-    d = u_small - u_large
-    k = np.flatnonzero(np.sign(d[:-1]) != np.sign(d[1:]))[0]
-    return T[k] - d[k] * (T[k + 1] - T[k]) / (d[k + 1] - d[k])
-
-
 # %% mystnb={"figure": {"caption": "The Binder cumulant $U_L$ (dimensionless) of lattices of side $L = 8, 16, 32$ against the temperature (in units of $J/k_B$), 4000 Wolff configurations per point; dotted line: the exact $T_c$. The curves steepen with $L$ and cross close to $T_c$.", "name": "fig-ising-model-binder"}}
 fig, ax = plt.subplots()
 for L_b, u in binder.items():
@@ -202,7 +234,12 @@ ax.set(xlabel="temperature $T$ ($J/k_B$)", ylabel="Binder cumulant $U_L$")
 ax.legend()
 plt.show()
 
-crossings = {(a, b): crossing(T_binder, binder[a], binder[b]) for a, b in [(8, 16), (16, 32)]}
+# U_L of the larger lattice lies above the smaller's below T_c and below it above:
+# their difference rises through zero where the curves cross.
+pairs = [(8, 16), (16, 32)]
+crossings = {
+    (a, b): curves.crossing_time(T_binder, binder[a] - binder[b], 0.0) for a, b in pairs
+}
 for (a, b), T_x in crossings.items():
     print(f"U_{a} and U_{b} cross at T = {T_x:.3f} ({(T_x - T_c) / T_c:+.1%} from T_c)")
 
@@ -220,7 +257,9 @@ assert all(abs(T_x - T_c) / T_c < 0.02 for T_x in crossings.values())
 
 # %%
 series = {
-    "metropolis": ising.abs_magnetization_series(32, T_c, 20_000, method="metropolis", seed=0),
+    "metropolis": ising.abs_magnetization_series(
+        32, T_c, 20_000, method="metropolis", seed=0
+    ),
     "wolff": ising.abs_magnetization_series(32, T_c, 2_000, method="wolff", seed=0),
 }
 tau = {method: stats.integrated_autocorrelation_time(x) for method, x in series.items()}
@@ -229,8 +268,15 @@ tau = {method: stats.integrated_autocorrelation_time(x) for method, x in series.
 fig, ax = plt.subplots()
 for method, x in series.items():
     rho = stats.autocorrelation(x)[:400]
-    ax.plot(np.arange(rho.size), rho, label=f"{method}: $\\tau$ = {tau[method]:.0f} sweeps")
-ax.set(xlabel="lag $t$ (sweeps)", ylabel="autocorrelation of $|m|$", xscale="symlog", ylim=(-0.1, 1.0))
+    ax.plot(
+        np.arange(rho.size), rho, label=f"{method}: $\\tau$ = {tau[method]:.0f} sweeps"
+    )
+ax.set(
+    xlabel="lag $t$ (sweeps)",
+    ylabel="autocorrelation of $|m|$",
+    xscale="symlog",
+    ylim=(-0.1, 1.0),
+)
 ax.legend()
 plt.show()
 for method, t in tau.items():
