@@ -11,15 +11,16 @@ import numpy as np
 import pytest
 import torch
 
-from grokbook import avalanche, curves, ising, modular, solvable, stats, train, xor
+from grokbook import curves, ising, modular, solvable, stats, train, xor
 from grokbook import experiments as experiments_module
+from grokbook import probes
 from grokbook.data import Dataset
 from grokbook.plots import show_spins
 
 NAN = float("nan")
 X4, Y4 = torch.randn(4, 3), torch.tensor([0, 1, 0, 1])
-GRAPH = avalanche.make_graph("barabasi_albert", 50, seed=0)
-W = avalanche.transfer_matrix(GRAPH)
+GRAPH = probes.make_graph("barabasi_albert", 50, seed=0)
+W = probes.transfer_matrix(GRAPH)
 
 
 def tiny_train(**kwargs):
@@ -84,15 +85,22 @@ CASES = [
     ("solvable D=0", lambda: solvable.critical_exponent_ball(0), ValueError, "D"),
     ("solvable xi=1", lambda: solvable.critical_exponent_ball(3, xi=1.0), ValueError, "xi"),
     # avalanches
-    ("avalanche topology", lambda: avalanche.make_graph("hypercube", 10), ValueError, "topology"),
-    ("avalanche isolated node", lambda: avalanche.transfer_matrix(nx.empty_graph(5)), ValueError, "graph"),
-    ("avalanche alpha=0", lambda: avalanche.relax(np.ones(50), W, alpha=0.0), ValueError, "alpha"),
-    ("avalanche alpha>1", lambda: avalanche.relax(np.ones(50), W, alpha=1.5), ValueError, "alpha"),
-    ("avalanche negative loads", lambda: avalanche.relax(-np.ones(50), W, alpha=0.5), ValueError, "loads"),
-    ("avalanche wrong N", lambda: avalanche.relax(np.ones(49), W, alpha=0.5), ValueError, "loads"),
-    ("avalanche empty snapshot", lambda: avalanche.snapshot_loads(np.zeros((0, 50))), ValueError, "gradients"),
-    ("avalanche zero snapshot", lambda: avalanche.snapshot_loads(np.zeros((2, 50))), ValueError, "gradients"),
-    ("avalanche normalisation", lambda: avalanche.snapshot_loads(np.ones((2, 50)), "median"), ValueError, "normalisation"),
+    ("avalanche topology", lambda: probes.make_graph("hypercube", 10), ValueError, "topology"),
+    ("avalanche isolated node", lambda: probes.transfer_matrix(nx.empty_graph(5)), ValueError, "graph"),
+    ("avalanche alpha=0", lambda: probes.relax(np.ones(50), W, alpha=0.0), ValueError, "alpha"),
+    ("avalanche alpha>1", lambda: probes.relax(np.ones(50), W, alpha=1.5), ValueError, "alpha"),
+    ("avalanche negative loads", lambda: probes.relax(-np.ones(50), W, alpha=0.5), ValueError, "loads"),
+    ("avalanche wrong N", lambda: probes.relax(np.ones(49), W, alpha=0.5), ValueError, "loads"),
+    ("avalanche empty snapshot", lambda: probes.snapshot_loads(np.zeros((0, 50))), ValueError, "gradients"),
+    ("avalanche zero snapshot", lambda: probes.snapshot_loads(np.zeros((2, 50))), ValueError, "gradients"),
+    ("avalanche normalisation", lambda: probes.snapshot_loads(np.ones((2, 50)), "median"), ValueError, "normalisation"),
+    # probes: the gradient probes need the run's own loss
+    ("per_sample_gradients loss_fn", lambda: probes.per_sample_gradients(torch.nn.Linear(3, 2), X4, Y4, loss_fn=None), TypeError, "loss_fn"),
+    ("gradient_snapshot loss_fn", lambda: probes.gradient_snapshot(torch.nn.Linear(3, 2), Dataset(X4, Y4, X4, Y4, n_classes=2), 0, loss_fn=1.0), TypeError, "loss_fn"),
+    ("probe_snapshot n_samples", lambda: probes.probe_snapshot(torch.nn.Linear(3, 2), Dataset(X4, Y4, X4, Y4, n_classes=2), 0, loss_fn=lambda out, y: out.sum(), representation=lambda m, X: X, n_samples=1), ValueError, "n_samples"),
+    ("sparsity threshold", lambda: probes.sparsity(torch.ones(3), threshold=0.0), ValueError, "threshold"),
+    ("separation_time persist", lambda: probes.separation_time([0.0, 1.0], np.zeros((2, 2)), np.ones((2, 2)), persist=3), ValueError, "persist"),
+    ("effective_dimension N", lambda: probes.effective_dimension([10, 20], np.ones((2, 3))), ValueError, "N"),
     ("xor widths=0", lambda: xor.XORConfig(widths=(0,)), ValueError, "widths"),
     # experiments registry
     ("experiment name", lambda: experiments_module.get("no_such_experiment"), ValueError, "experiment"),
