@@ -1,13 +1,17 @@
 """The ``grokbook`` command: list, run and show the named experiments.
 
     grokbook list
-    grokbook run NAME [--scale quick|paper] [--seeds N] [--set key=value ...] [--results DIR]
-    grokbook show NAME [--results DIR]
+    grokbook run NAME [--scale quick|paper] [--seeds N] [--set key=value ...] [--sweep key=v1,v2,...]
+                      [--workers N | --scheduler ADDRESS] [--device cpu|cuda] [--allow-dirty] [--results DIR]
+    grokbook show NAME [--format summary|table|csv|json] [--results DIR]
 
 ``run`` computes only the seeds missing from the results store
-(:mod:`grokbook.store`), so an interrupted sweep resumes when rerun.  Mistakes
-(an unknown experiment, option or config key, a badly typed value) end with
-one line on stderr and exit status 2, not a traceback.
+(:mod:`grokbook.store`), so an interrupted sweep resumes when rerun; with
+``--workers`` or ``--scheduler`` on a Dask cluster (:mod:`grokbook.sweeps`).
+Mistakes (an unknown experiment, option or config key, a badly typed value)
+end with one line on stderr and exit status 2, not a traceback; runs that
+raise are listed one per line after the others finished (status 1, or 2 when
+each is a ValueError/TypeError of the config).
 """
 
 from __future__ import annotations
@@ -22,12 +26,14 @@ from typing import Any, NoReturn
 import numpy as np
 
 from . import __version__
-from .experiments import EXPERIMENTS, SCALES, Experiment, get
+from .experiments import DEVICES, EXPERIMENTS, SCALES, Experiment, get, run_sweeps
 from .store import ENV_ROOT, ResultStore, Result
 
 __all__ = ["main", "parse_setting"]
 
 USAGE_ERROR = 2
+RUN_FAILED = 1
+FORMATS = ("summary", "table", "csv", "json")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -99,25 +105,41 @@ def parse_sweep(experiment: Experiment, text: str) -> list[tuple[str, Any]]:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from .sweeps import SweepError
+
     experiment = get(args.name)
     overrides = dict(parse_setting(experiment, text) for text in args.set)
     points = parse_sweep(experiment, args.sweep) if args.sweep else [None]
-    store = ResultStore(args.results)
-    for point in points:
-        config = experiment.config(args.scale, {**overrides, **dict([point] if point else [])})
+    configs = [experiment.config(args.scale, {**overrides, **dict([point] if point else [])}) for point in points]
+    for config in configs:
         print(f"{experiment.name} ({experiment.scale_of(config)}): {_format_config(config)}")
-        try:
-            report = experiment.sweep(config, range(args.seeds), store=store)
-        except KeyboardInterrupt:
-            print(f"interrupted; finished seeds are stored in {store.directory(experiment.name, config)}; rerun to resume", file=sys.stderr)
-            return 130
+    store = ResultStore(args.results)
+    where = f"a local Dask cluster of {args.workers} workers" if args.workers else f"the Dask cluster at {args.scheduler}" if args.scheduler else None
+    if where:
+        print(f"running on {where}", flush=True)
+    failure = None
+    try:
+        reports = run_sweeps(
+            experiment, configs, range(args.seeds), store=store, workers=args.workers, scheduler=args.scheduler,
+            device=args.device, allow_dirty=args.allow_dirty,
+        )
+    except KeyboardInterrupt:
+        print(f"interrupted; finished runs are stored in {store.root / experiment.name}; rerun to resume", file=sys.stderr)
+        return 130
+    except SweepError as error:
+        failure, reports = error, error.reports
+    for report in reports:
         wall = sum(result.wall_time for result in report.results if result.seed in report.computed + report.corrupt)
         print(
-            f"{len(report.results)} seeds: {len(report.computed)} computed, {len(report.reused)} already stored, "
-            f"{len(report.corrupt)} corrupt and recomputed ({wall:.1f} s computing)"
+            f"{len(report.results) + len(report.failed)} seeds: {len(report.computed)} computed, {len(report.reused)} already stored, "
+            f"{len(report.corrupt)} corrupt and recomputed{f', {len(report.failed)} failed' if report.failed else ''} ({wall:.1f} s computing)"
         )
         print(f"results in {report.directory}")
-    return 0
+    if failure is None:
+        return 0
+    for config, seed, message in failure.failures:
+        print(f"grokbook run: error: seed {seed} of config {_format_config(config)}: {' '.join(message.split())}", file=sys.stderr)
+    return USAGE_ERROR if failure.bad_input else RUN_FAILED
 
 
 def _summarise_value(values: list[Any]) -> str:
@@ -148,6 +170,15 @@ def _summarise_value(values: list[Any]) -> str:
 def _cmd_show(args: argparse.Namespace) -> int:
     experiment = get(args.name)
     store = ResultStore(args.results)
+    if args.format != "summary":
+        table = store.table(experiment.name)
+        if args.format == "csv":
+            print(table.to_csv(index=False), end="")
+        elif args.format == "json":
+            print(table.to_json(orient="records"))
+        else:
+            print(table.to_string(index=False) if len(table) else f"no stored results of {experiment.name} in {store.root}")
+        return 0
     results = store.results(experiment.name)
     if not results:
         print(f"no stored results of {experiment.name} in {store.root} (run: grokbook run {experiment.name})")
@@ -190,11 +221,17 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", action="extend", nargs="+", default=[], metavar="KEY=VALUE", help="override a config value, typed like its default; lists are comma-separated (temperatures=1.5,2.5)")
     run.add_argument("--sweep", default=None, metavar="KEY=V1,V2,...", help="run one config per value of KEY (after --set), e.g. beta=0.25,0.5,1,2,4")
     run.add_argument("--results", type=Path, default=None, metavar="DIR", help=results_help)
+    where = run.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_positive_int, default=None, metavar="N", help="run on a local Dask cluster of N single-threaded worker processes (all runs submitted at once)")
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS", help="run on the running Dask cluster whose scheduler is at ADDRESS (e.g. tcp://10.0.0.1:8786)")
+    run.add_argument("--device", choices=DEVICES, default=None, help="torch device for experiments whose run function takes one (cuda needs a GPU that torch sees); recorded with each result")
+    run.add_argument("--allow-dirty", action="store_true", help="let the package archive (grokbook/archive) take results computed from uncommitted code, marked allow_dirty in their header")
     run.set_defaults(handler=_cmd_run)
 
     show = commands.add_parser("show", help="summarise the stored results of an experiment", description="Summarise the stored results of experiment NAME: per config, the seeds, versions, and the mean over seeds of each output.")
     show.add_argument("name", metavar="NAME", help=f"experiment name, one of: {names}")
     show.add_argument("--results", type=Path, default=None, metavar="DIR", help=results_help)
+    show.add_argument("--format", choices=FORMATS, default="summary", help="summary (per config: means over seeds), or one row per (config, seed) with the varying config keys and every scalar result: table, csv or json")
     show.set_defaults(handler=_cmd_show)
     return parser
 

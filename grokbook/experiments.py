@@ -1,25 +1,31 @@
-"""Named experiments: what ``grokbook run NAME`` and the notebooks run at full scale.
+"""Named experiments: what ``grokbook run NAME`` and the notebooks run at full scale; a lazy registry.
 
 An :class:`Experiment` is a function ``run_config(config, seed) -> dict`` (a
 flat dict of numpy arrays and numbers, what the results store keeps) with two
 default configs: ``quick`` (seconds to minutes on a laptop CPU, what the
 notebooks use) and ``paper`` (the scale of the paper's figures, for the CLI).
-Registering one is a single call; the function may be named by a
-``"module:function"`` string so that ``grokbook list`` imports nothing heavy::
+Registering one is a single call.  The function may be named by a
+``"module:function"`` string and the configs given by :func:`_defaults` (a
+chapter module's dict), both resolved on first use, so importing this module
+imports neither torch nor any chapter::
 
     register("modular_addition", "Power et al. (2022) modular addition, one seed",
-             "grokbook.modular:run_config", quick=QUICK, paper=PAPER)
+             "grokbook.tasks.modular:run_config",
+             quick=_defaults("tasks.modular"), paper=_defaults("tasks.modular", n_epochs=3000))
 
 Configs are checked against the quick defaults: an unknown key raises a
 ``ValueError`` naming it, a value of the wrong type a ``TypeError``, and
-missing keys take their quick default.
+missing keys take their quick default.  :func:`run_sweep` / :func:`run_sweeps`
+run seeds through the results store, in this process or on a Dask cluster
+(:mod:`grokbook.sweeps`).
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from numbers import Integral, Real
 from types import MappingProxyType
 from typing import Any
@@ -27,12 +33,14 @@ from typing import Any
 import numpy as np
 
 from .scale import SCALES
-from .store import ResultStore, SweepReport, check_experiment_name, config_hash
+from .store import ResultStore, Result, SweepReport, check_experiment_name, config_hash
 from .validate import check_choice, check_int
 
-__all__ = ["SCALES", "EXPERIMENTS", "Experiment", "register", "get", "run_sweep"]
+__all__ = ["SCALES", "DEVICES", "EXPERIMENTS", "Experiment", "register", "get", "run_sweep", "run_sweeps", "resolve_target"]
 
-RunConfig = Callable[[dict, int], dict]
+RunConfig = Callable[..., dict]
+#: the torch devices ``--device`` accepts
+DEVICES = ("cpu", "cuda")
 
 
 def _check_value(key: str, value: Any, default: Any) -> Any:
@@ -60,30 +68,84 @@ def _check_value(key: str, value: Any, default: Any) -> Any:
     return cast(value)
 
 
+def resolve_target(target: RunConfig | str) -> RunConfig:
+    """A run function, importing it when given as ``"module:function"``."""
+    if callable(target):
+        return target
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
 @dataclass(frozen=True)
+class _Defaults:
+    """A chapter's config dict(s), read on first use: ``grokbook.<module>.<attribute>`` merged in order, then ``changes``."""
+
+    module: str
+    attributes: tuple[str, ...]
+    changes: tuple[tuple[str, Any], ...]
+
+    def __call__(self) -> dict:
+        module = importlib.import_module(f"grokbook.{self.module}")
+        merged: dict = {}
+        for attribute in self.attributes:
+            merged.update(getattr(module, attribute))
+        return {**merged, **dict(self.changes)}
+
+
+def _defaults(module: str, *attributes: str, **changes: Any) -> _Defaults:
+    """The run config ``grokbook.<module>.<attribute>`` (default ``DEFAULT_CONFIG``; several are merged) updated with ``changes``, lazily."""
+    return _Defaults(module, attributes or ("DEFAULT_CONFIG",), tuple(changes.items()))
+
+
+ConfigSource = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
+
+
+@dataclass(frozen=True, eq=False)
 class Experiment:
     """A named, seeded computation with quick and paper default configs.
 
     Attributes:
         name: registry key and results-store directory (letters, digits, ``_.-``).
         description: one line for ``grokbook list``.
-        target: ``run_config(config, seed) -> dict`` or its ``"module:function"`` path.
-        quick: default config for notebooks and CI (read-only).
-        paper: default config at the paper's scale; same keys as ``quick`` (read-only).
+        target: ``run_config(config, seed) -> dict`` or its ``"module:function"`` path;
+            it may take a keyword ``device`` (then ``--device`` is accepted).
+        quick_source, paper_source: the default configs, or functions returning them
+            (read on first use of :attr:`quick` / :attr:`paper`; dicts are checked at once).
     """
 
     name: str
     description: str
     target: RunConfig | str
-    quick: Mapping[str, Any]
-    paper: Mapping[str, Any]
+    quick_source: ConfigSource = field(repr=False)
+    paper_source: ConfigSource = field(repr=False)
+    _cache: dict = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if set(self.quick) != set(self.paper):
-            raise ValueError(f"experiment {self.name!r}: quick and paper configs must have the same keys, differ in {sorted(set(self.quick) ^ set(self.paper))}")
-        object.__setattr__(self, "quick", MappingProxyType(dict(self.quick)))
-        object.__setattr__(self, "paper", MappingProxyType({k: _check_value(k, v, self.quick[k]) for k, v in self.paper.items()}))
-        config_hash(self.quick)  # both must be JSON: fail at registration, not at the first run
+        if isinstance(self.quick_source, Mapping) and isinstance(self.paper_source, Mapping):
+            self._configs()  # plain dicts: fail at registration, not at the first run
+
+    def _configs(self) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+        if not self._cache:
+            quick, paper = (dict(s() if callable(s) else s) for s in (self.quick_source, self.paper_source))
+            if set(quick) != set(paper):
+                raise ValueError(f"experiment {self.name!r}: quick and paper configs must have the same keys, differ in {sorted(set(quick) ^ set(paper))}")
+            paper = {k: _check_value(k, v, quick[k]) for k, v in paper.items()}
+            config_hash(quick), config_hash(paper)  # both must be JSON
+            self._cache.update(quick=quick, paper=paper)
+        return MappingProxyType(self._cache["quick"]), MappingProxyType(self._cache["paper"])
+
+    def __getstate__(self) -> dict:  # pickled without the resolved configs (read again where used)
+        return {**self.__dict__, "_cache": {}}
+
+    @property
+    def quick(self) -> Mapping[str, Any]:
+        """Default config for notebooks and CI (read-only)."""
+        return self._configs()[0]
+
+    @property
+    def paper(self) -> Mapping[str, Any]:
+        """Default config at the paper's scale; same keys as ``quick`` (read-only)."""
+        return self._configs()[1]
 
     def config(self, scale: str = "quick", overrides: Mapping[str, Any] | None = None) -> dict:
         """The ``scale`` defaults updated with ``overrides`` (checked as in :meth:`resolve`)."""
@@ -114,21 +176,48 @@ class Experiment:
     @property
     def run_config(self) -> RunConfig:
         """The run function (imported on first use when given as ``"module:function"``)."""
-        if callable(self.target):
-            return self.target
-        module, _, attr = self.target.partition(":")
-        return getattr(importlib.import_module(module), attr)
+        return resolve_target(self.target)
 
-    def run(self, config: Mapping[str, Any], seed: int) -> dict:
-        """Run once: ``run_config(resolve(config), seed)``; a flat dict of arrays and numbers."""
-        return self.run_config(self.resolve(config), check_int("seed", seed, minimum=0))
+    def check_device(self, device: str | None, *, here: bool = True) -> str | None:
+        """``device`` if the run function takes it (a ``device`` keyword) and, with ``here``, torch sees it.
+
+        Raises ValueError naming ``device``: not cpu/cuda, an experiment without a
+        ``device`` parameter, or cuda where ``torch.cuda.is_available()`` is False.
+        """
+        if device is None:
+            return None
+        check_choice("device", device, DEVICES)
+        parameters = inspect.signature(self.run_config).parameters.values()
+        if not any(p.name == "device" or p.kind is p.VAR_KEYWORD for p in parameters):
+            raise ValueError(f"device: experiment {self.name!r} does not take a device (its run function {self.target} has no 'device' parameter); it runs on the CPU")
+        if here:
+            check_cuda(device)
+        return device
+
+    def run(self, config: Mapping[str, Any], seed: int, *, device: str | None = None) -> dict:
+        """Run once, here: ``run_config(resolve(config), seed[, device=device])``; a flat dict of arrays and numbers."""
+        kwargs = {"device": self.check_device(device)} if device is not None else {}
+        return self.run_config(self.resolve(config), check_int("seed", seed, minimum=0), **kwargs)
 
     def sweep(
-        self, config: Mapping[str, Any], seeds: Iterable[int], *, store: ResultStore | None = None, progress: bool = True
+        self, config: Mapping[str, Any], seeds: Iterable[int], *, store: ResultStore | None = None, progress: bool = True, **options: Any
     ) -> SweepReport:
-        """Every seed of ``config`` through the results store (stored seeds are not recomputed)."""
+        """Every seed of ``config`` through the results store (stored seeds are not recomputed); see :func:`run_sweeps` for ``options``."""
+        return run_sweeps(self, [config], seeds, store=store, progress=progress, **options)[0]
+
+    def results(self, config: Mapping[str, Any] | None = None, *, scale: str = "quick", store: ResultStore | None = None) -> list[Result]:
+        """Stored results of this experiment; a partial ``config`` is completed with the ``scale`` defaults first."""
         store = ResultStore() if store is None else store
-        return store.sweep(self.name, self.resolve(config), seeds, self.run, progress=progress)
+        return store.results(self.name, None if config is None else self.config(scale, config))
+
+
+def check_cuda(device: str | None) -> None:
+    """ValueError when ``device`` is ``"cuda"`` and torch sees no GPU in this process."""
+    if device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise ValueError("device 'cuda' was asked for, but torch sees no GPU here (torch.cuda.is_available() is False)")
 
 
 #: name -> Experiment, in registration order.
@@ -136,7 +225,7 @@ EXPERIMENTS: dict[str, Experiment] = {}
 
 
 def register(
-    name: str, description: str, run_config: RunConfig | str, *, quick: Mapping[str, Any], paper: Mapping[str, Any]
+    name: str, description: str, run_config: RunConfig | str, *, quick: ConfigSource, paper: ConfigSource
 ) -> Experiment:
     """Add an experiment to :data:`EXPERIMENTS` and return it (a name may be registered once)."""
     if name in EXPERIMENTS:
@@ -154,6 +243,13 @@ def get(name: str) -> Experiment:
     return EXPERIMENTS[name]
 
 
+def run_sweeps(experiment: str | Experiment, configs: Iterable[Mapping[str, Any]], seeds: int | Iterable[int], **options: Any) -> list[SweepReport]:
+    """Every (config, seed) pair through the results store, in this process or on Dask: :func:`grokbook.sweeps.run_sweeps`."""
+    from .sweeps import run_sweeps as run
+
+    return run(get(experiment) if isinstance(experiment, str) else experiment, configs, seeds, **options)
+
+
 def run_sweep(
     name: str,
     *,
@@ -162,19 +258,16 @@ def run_sweep(
     seeds: int | Iterable[int] = 1,
     store: ResultStore | None = None,
     progress: bool = True,
+    **options: Any,
 ) -> SweepReport:
     """Run (or load) experiment ``name`` at ``scale`` for ``seeds`` (a count n meaning 0..n-1, or the seeds).
 
-    What the CLI's ``grokbook run`` does and what a notebook calls to read paper-scale results.
+    What the CLI's ``grokbook run`` does and what a notebook calls to read
+    paper-scale results; ``options`` (``workers``, ``scheduler``, ``device``,
+    ``allow_dirty``, ``threads``) as in :func:`grokbook.sweeps.run_sweeps`.
     """
     experiment = get(name)
-    config = experiment.config(scale, overrides)
-    seed_list = range(check_int("seeds", seeds, minimum=1)) if isinstance(seeds, Integral) else seeds
-    return experiment.sweep(config, seed_list, store=store, progress=progress)
-
-
-# ---------------------------------------------------------------------------
-# Registered experiments
+    return run_sweeps(experiment, [experiment.config(scale, overrides)], seeds, store=store, progress=progress, **options)[0]
 
 
 def ising_sampler_check(config: dict, seed: int) -> dict:
@@ -207,6 +300,12 @@ def ising_sampler_check(config: dict, seed: int) -> dict:
     return out
 
 
+# ===========================================================================
+# THE REGISTERED EXPERIMENTS: every chapter-module path of the package is in
+# this block ("module:function" run functions, _defaults("module", ...) configs),
+# all resolved on first use. Update them here when a module moves.
+# ===========================================================================
+
 register(
     "ising_sampler_check",
     "Wolff/Metropolis samples of the 2-D Ising model: energy and |m| per spin vs Onsager",
@@ -215,48 +314,42 @@ register(
     paper={"L": 64, "temperatures": [1.0, 1.5, 1.8, 2.0, 2.1, 2.2, 2.269, 2.35, 2.5, 3.0, 3.5], "n_samples": 2048, "n_chains": 32, "method": "wolff"},
 )
 
-
-def _defaults(module: str, attribute: str = "DEFAULT_CONFIG", **changes: Any) -> dict:
-    """The run config ``grokbook.<module>.<attribute>`` of a chapter, updated with ``changes``."""
-    return {**getattr(importlib.import_module(f"grokbook.{module}"), attribute), **changes}
-
-
 register(
     "modular_addition",
     "Gromov's quadratic MLP on a o b mod p (chapter 0): curves, steps to fit and to grok",
-    "grokbook.modular:run_config",
-    quick=_defaults("modular"),
-    paper=_defaults("modular", train_fraction=0.15, n_epochs=3000, eval_every=10),
+    "grokbook.tasks.modular:run_config",
+    quick=_defaults("tasks.modular"),
+    paper=_defaults("tasks.modular", train_fraction=0.15, n_epochs=3000, eval_every=10),
 )
 
 register(
     "ising_grokking",
     "The Ising paper's MLP on four energy bins of 8x8 configurations (chapters 2 and 6); sweeps with --sweep beta=0.25,0.5,...",
-    "grokbook.ising_data:run_config",
-    quick=_defaults("ising_data", n_epochs=20_000, n_pca_samples=256),
-    paper=_defaults("ising_data"),
+    "grokbook.tasks.ising_bins:run_config",
+    quick=_defaults("tasks.ising_bins", n_epochs=20_000, n_pca_samples=256),
+    paper=_defaults("tasks.ising_bins"),
 )
 
 register(
     "rule30_grokking",
     "Tensor-network attention learning rule 30 (chapter 3): accuracies and effective dimension",
-    "grokbook.automata:run_config",
-    quick=_defaults("automata"),
-    paper=_defaults("automata", "PAPER_CONFIG"),
+    "grokbook.tasks.automata:run_config",
+    quick=_defaults("tasks.automata"),
+    paper=_defaults("tasks.automata", "PAPER_CONFIG"),
 )
 
 register(
     "dimension",
     "XOR at 8 widths, 51 gradient snapshots each, and their avalanche sizes (chapter 4's D(t)); one seed = every width",
-    "grokbook.xor:run_config",
-    quick=_defaults("xor"),
-    paper=_defaults("xor"),  # the paper's design (8 scales x 51 snapshots) runs in seconds per seed
+    "grokbook.tasks.xor:run_config",
+    quick=_defaults("tasks.xor"),
+    paper=_defaults("tasks.xor"),  # the paper's design (8 scales x 51 snapshots) runs in seconds per seed
 )
 
 register(
     "rule30_exponent",
     "Seed ensembles of the tensor network on rule 30 (chapter 3): per-epoch errors, grokking times, aligned critical exponent; --set l1=... l2=... freeze_A=true",
-    "grokbook.automata:run_exponent_config",
-    quick=_defaults("automata", "EXPONENT_CONFIG"),
-    paper={**_defaults("automata", "EXPONENT_CONFIG"), **_defaults("automata", "PAPER_ENSEMBLE_CONFIG")},
+    "grokbook.tasks.automata:run_exponent_config",
+    quick=_defaults("tasks.automata", "EXPONENT_CONFIG"),
+    paper=_defaults("tasks.automata", "EXPONENT_CONFIG", "PAPER_ENSEMBLE_CONFIG"),
 )

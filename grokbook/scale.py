@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 
-import torch
-
 from .validate import check_choice
 
 __all__ = ["SCALES", "current_scale"]
@@ -24,4 +22,6 @@ def current_scale() -> str:
     requested = os.environ.get("GROKBOOK_SCALE")
     if requested:
         return check_choice("GROKBOOK_SCALE", requested, SCALES)
+    import torch  # here, not at the top: grokbook.experiments imports SCALES and must not import torch
+
     return "paper" if torch.cuda.is_available() else "quick"

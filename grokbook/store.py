@@ -17,46 +17,55 @@ Layout: ``ROOT/<experiment>/<config hash>/seed-<seed>.result``; ``ROOT`` is
 ``$GROKBOOK_RESULTS`` if set, else ``results/`` in the repository checkout
 (git-ignored), else ``results/`` in the working directory.
 
-File format (``FORMAT``)::
-
-    GROKBOOK-RESULT 1 sha256=<hex digest of everything after this line>\\n
-    <one line of JSON: config, seed, versions, git commit, wall time, ...>\\n
-    <the payload: numpy .npz bytes, loaded with allow_pickle=False>
-
-A payload is a flat dict of numpy arrays, numbers, strings and None; numbers,
-strings and None come back as the same Python types.
+Each file (:mod:`grokbook.resultfile`) holds the payload, the config and seed,
+the wall time and the provenance of the process that computed it
+(:mod:`grokbook.provenance`: git commit, dirty flag, versions, device).  The
+package archive (:func:`archive`) is a store that accepts only results from a
+clean commit, unless ``allow_dirty`` marks them.  :meth:`ResultStore.table`
+gives an experiment's results as a pandas DataFrame.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import math
 import os
-import platform
 import re
-import subprocess
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import lru_cache
-from importlib import metadata
-from numbers import Integral, Real
+from numbers import Real
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from tqdm import tqdm
 
+from . import provenance as _provenance
+from .resultfile import (
+    FORMAT,
+    SUFFIX,
+    TEMP_PREFIX,
+    CorruptResultError,
+    CorruptResultWarning,
+    Result,
+    canonical_json,
+    config_hash,
+    encode,
+    encode_payload,
+    read_result,
+    write_atomic,
+)
 from .validate import check_int
+
+if TYPE_CHECKING:
+    import pandas
 
 __all__ = [
     "FORMAT",
     "ENV_ROOT",
+    "ARCHIVE_ROOT",
     "CorruptResultError",
     "CorruptResultWarning",
     "Result",
@@ -69,59 +78,30 @@ __all__ = [
     "read_result",
 ]
 
-FORMAT = "GROKBOOK-RESULT 1"
 ENV_ROOT = "GROKBOOK_RESULTS"
-SUFFIX = ".result"
-TEMP_PREFIX = ".tmp-"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _TEMP = re.compile(rf"^{re.escape(TEMP_PREFIX)}(\d+)-")
+#: header fields the store sets itself; provenance may not overwrite them
+_RESERVED = ("experiment", "seed", "config", "config_hash", "payload_kinds", "wall_time_s", "created_utc")
 
 Compute = Callable[[dict, int], Mapping[str, Any]]
 
 
-class CorruptResultError(ValueError):
-    """A stored file that fails its checksum or cannot be parsed."""
-
-
-class CorruptResultWarning(UserWarning):
-    """Emitted when a corrupt file is found (and, in a sweep, recomputed)."""
-
-
-@dataclass(frozen=True)
-class Result:
-    """One stored result: the payload and the metadata written with it.
-
-    Attributes:
-        experiment: experiment name.
-        config: the full configuration (JSON types).
-        seed: the seed, >= 0.
-        payload: name -> numpy array, number or string.
-        meta: everything else in the header (versions, git commit, wall time, ...).
-        path: the file it was read from or written to.
-    """
-
-    experiment: str
-    config: dict
-    seed: int
-    payload: dict
-    meta: dict
-    path: Path
-
-    @property
-    def wall_time(self) -> float:
-        """Seconds the computation took when it was run (not when it was loaded)."""
-        return float(self.meta["wall_time_s"])
-
-
 @dataclass
 class SweepReport:
-    """What :meth:`ResultStore.sweep` did: results in seed order, and which seeds it computed."""
+    """What a sweep of one config did: results in seed order, which seeds it computed, which failed.
+
+    ``failed`` maps a seed whose run raised to the error, ``"Type: message"``
+    (filled by :func:`grokbook.experiments.run_sweeps`; its other seeds still ran).
+    """
 
     directory: Path
+    config: dict = field(default_factory=dict)
     results: list[Result] = field(default_factory=list)
     computed: list[int] = field(default_factory=list)
     reused: list[int] = field(default_factory=list)
     corrupt: list[int] = field(default_factory=list)  # found corrupt, then recomputed
+    failed: dict[int, str] = field(default_factory=dict)
 
 
 def default_root() -> Path:
@@ -142,135 +122,26 @@ ARCHIVE_ROOT = Path(__file__).resolve().parent / "archive"
 def archive() -> ResultStore:
     """The results archive shipped with grokbook (``grokbook/archive``), e.g. chapter 6's 5-seed sweeps.
 
-    It is an ordinary store, written with ``grokbook run NAME ... --results
-    grokbook/archive``.  Notebooks read it with :meth:`ResultStore.load`,
+    It is a store written with ``grokbook run NAME ... --results
+    grokbook/archive`` that accepts only results computed from a clean commit
+    (:mod:`grokbook.provenance`; ``--allow-dirty`` marks the exceptions in
+    their header).  Notebooks read it with :meth:`ResultStore.load`,
     never ``get_or_compute``: a result missing from the archive (say, after
     a change of the experiment's config) is an error, not hours of silent
     recomputation; ``tests/test_archive.py`` checks every archived result
-    still matches its experiment's current config keys.
+    still matches its experiment's current config keys and its provenance
+    rule, and recomputes one run of each archived experiment bitwise.
     """
     return ResultStore(ARCHIVE_ROOT)
 
 
-def _canonical_json(config: Mapping[str, Any]) -> str:
-    if not isinstance(config, Mapping):
-        raise TypeError(f"config must be a dict, got {type(config).__name__}")
-    for key in config:
-        if not isinstance(key, str):
-            raise TypeError(f"config keys must be strings, got {key!r}")
-    try:
-        return json.dumps(dict(config), sort_keys=True, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"config must hold only finite numbers, strings, booleans, None and lists of them: {error}") from error
-
-
-def config_hash(config: Mapping[str, Any]) -> str:
-    """First 16 hex digits of the SHA-256 of the config as canonical JSON (key order does not matter)."""
-    return hashlib.sha256(_canonical_json(config).encode()).hexdigest()[:16]
-
-
 def check_experiment_name(experiment: object) -> str:
+    """``experiment`` if it can name a directory (letters, digits, ``_.-``); TypeError/ValueError naming it otherwise."""
     if not isinstance(experiment, str):
         raise TypeError(f"experiment must be a string, got {type(experiment).__name__}")
     if not _NAME.match(experiment):
         raise ValueError(f"experiment must be a name of letters, digits, '_', '.' or '-' (it names a directory), got {experiment!r}")
     return experiment
-
-
-@lru_cache(maxsize=1)
-def _git_state() -> tuple[str, bool | None]:
-    """(commit, whether tracked files differ from it) of the checkout grokbook lives in; ("unknown", None) outside git."""
-    here = Path(__file__).resolve().parent
-
-    def git(*args: str) -> str:
-        return subprocess.run(["git", "-C", str(here), *args], capture_output=True, text=True, check=True, timeout=10).stdout
-
-    try:
-        commit = git("rev-parse", "HEAD").strip()
-        dirty = bool(git("status", "--porcelain", "--untracked-files=no").strip())
-    except (OSError, subprocess.SubprocessError):
-        return "unknown", None
-    return commit or "unknown", dirty
-
-
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)  # reads the installed metadata; does not import torch
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def _encode_payload(payload: Mapping[str, Any]) -> tuple[bytes, dict[str, str], dict]:
-    """Payload -> (.npz bytes, key -> kind, the payload as it will load), kind one of array/int/float/bool/str/none."""
-    if not isinstance(payload, Mapping):
-        raise TypeError(f"payload must be a dict of arrays and numbers, got {type(payload).__name__}")
-    arrays, kinds = {}, {}
-    for key, value in payload.items():
-        if not isinstance(key, str) or not key:
-            raise TypeError(f"payload keys must be non-empty strings, got {key!r}")
-        if value is None:  # e.g. t_grok of a run that never grokked
-            kinds[key], arrays[key] = "none", np.zeros(0)
-            continue
-        if isinstance(value, (bool, np.bool_)):
-            kinds[key], value = "bool", bool(value)
-        elif isinstance(value, Integral):
-            kinds[key], value = "int", int(value)
-        elif isinstance(value, Real):
-            kinds[key], value = "float", float(value)
-        elif isinstance(value, str):
-            kinds[key] = "str"
-        elif isinstance(value, (np.ndarray, list, tuple)):
-            kinds[key] = "array"
-        else:
-            raise TypeError(f"payload[{key!r}] must be a numpy array, a number, a string or None, got {type(value).__name__} (flatten dicts into keys like 'history.loss')")
-        try:
-            array = np.asarray(value)
-        except ValueError as error:
-            raise ValueError(f"payload[{key!r}] must be a rectangular array: {error}") from None
-        if array.dtype == object:
-            raise TypeError(f"payload[{key!r}] must not be an object array (it would need pickle)")
-        arrays[key] = array
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    return buffer.getvalue(), kinds, _from_arrays(arrays, kinds)
-
-
-def _from_arrays(arrays: Mapping[str, np.ndarray], kinds: Mapping[str, str]) -> dict:
-    """Arrays -> payload: 0-d arrays of kind int/float/bool/str become Python scalars again, kind none None."""
-    convert = {"int": int, "float": float, "bool": bool, "str": str, "none": lambda _: None}
-    return {key: arrays[key] if kind == "array" else convert[kind](arrays[key].item() if arrays[key].size else None) for key, kind in kinds.items()}
-
-
-def _decode_payload(data: bytes, kinds: Mapping[str, str]) -> dict:
-    with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-        if set(npz.files) != set(kinds):
-            raise CorruptResultError(f"payload holds {sorted(npz.files)}, header lists {sorted(kinds)}")
-        return _from_arrays({key: npz[key] for key in npz.files}, kinds)
-
-
-def read_result(path: str | Path) -> Result:
-    """Read and verify one result file.
-
-    Raises:
-        FileNotFoundError: no such file.
-        CorruptResultError: wrong magic line, checksum mismatch (truncated or altered), or unparsable content.
-    """
-    path = Path(path)
-    data = path.read_bytes()
-    first, sep, rest = data.partition(b"\n")
-    prefix = FORMAT.encode() + b" sha256="
-    if not sep or not first.startswith(prefix):
-        raise CorruptResultError(f"{path}: not a {FORMAT} file (first line {first[:60]!r})")
-    if hashlib.sha256(rest).hexdigest().encode() != first[len(prefix):]:
-        raise CorruptResultError(f"{path}: checksum mismatch ({len(data)} bytes; truncated or altered)")
-    header_line, _, payload_bytes = rest.partition(b"\n")
-    try:
-        header = json.loads(header_line)
-        payload = _decode_payload(payload_bytes, header.pop("payload_kinds"))
-        experiment, config, seed = header.pop("experiment"), header.pop("config"), header.pop("seed")
-    except (ValueError, KeyError, TypeError, OSError) as error:
-        raise CorruptResultError(f"{path}: unreadable content ({error})") from error
-    return Result(experiment=experiment, config=config, seed=seed, payload=payload, meta=header, path=path)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -293,11 +164,25 @@ class ResultStore:
         result.payload["energy"]
     """
 
-    def __init__(self, root: str | Path | None = None) -> None:
+    def __init__(self, root: str | Path | None = None, *, clean_only: bool | None = None) -> None:
+        """``clean_only``: accept only results from a clean commit (default: only when ``root`` is the package archive)."""
         self.root = Path(default_root() if root is None else root).expanduser().resolve()
+        if clean_only is not None and not isinstance(clean_only, bool):
+            raise TypeError(f"clean_only must be True, False or None, got {clean_only!r}")
+        self.clean_only = self.root == ARCHIVE_ROOT.resolve() if clean_only is None else clean_only
 
     def __repr__(self) -> str:
-        return f"ResultStore({str(self.root)!r})"
+        return f"ResultStore({str(self.root)!r}{', clean_only=True' if self.clean_only else ''})"
+
+    def check_accepts(self, provenance: Mapping[str, Any], *, allow_dirty: bool = False) -> dict[str, Any]:
+        """Header fields marking a result with this ``provenance``; DirtyTreeError (a ValueError) if refused.
+
+        Only a ``clean_only`` store (the archive) refuses anything: a result from a
+        dirty or unknown tree, unless ``allow_dirty``, which is then recorded.
+        """
+        if not self.clean_only:
+            return {}
+        return _provenance.check_archivable(dict(provenance), allow_dirty=allow_dirty, where=f"{self!r}")
 
     def directory(self, experiment: str, config: Mapping[str, Any]) -> Path:
         """Directory holding every seed of one (experiment, config)."""
@@ -309,49 +194,44 @@ class ResultStore:
         return self.directory(experiment, config) / f"seed-{seed}{SUFFIX}"
 
     def save(
-        self, experiment: str, config: Mapping[str, Any], seed: int, payload: Mapping[str, Any], *, wall_time: float
+        self,
+        experiment: str,
+        config: Mapping[str, Any],
+        seed: int,
+        payload: Mapping[str, Any],
+        *,
+        wall_time: float,
+        provenance: Mapping[str, Any] | None = None,
+        allow_dirty: bool = False,
     ) -> Result:
         """Write one result atomically (temp file in the same directory, fsync, ``os.replace``).
 
-        Concurrent writers of the same key never corrupt it: the last rename wins
-        and each renamed file is complete.
+        ``provenance`` is the record of the process that computed the payload
+        (:func:`grokbook.provenance.collect`, e.g. a Dask worker's); ``None``
+        collects this process's.  A ``clean_only`` store refuses a dirty one
+        unless ``allow_dirty`` (:meth:`check_accepts`).  Concurrent writers of
+        the same key never corrupt it: the last rename wins and each renamed file is complete.
         """
         path = self.path(experiment, config, seed)
         if isinstance(wall_time, bool) or not isinstance(wall_time, Real) or not (math.isfinite(wall_time) and wall_time >= 0):
             raise ValueError(f"wall_time must be a finite number of seconds >= 0, got {wall_time!r}")
-        payload_bytes, kinds, stored = _encode_payload(payload)
-        commit, dirty = _git_state()
+        provenance = _provenance.collect() if provenance is None else provenance
+        if not isinstance(provenance, Mapping) or any(key in _RESERVED for key in provenance):
+            raise TypeError(f"provenance must be a dict without the store's own keys {_RESERVED}, got {provenance!r}")
+        marks = self.check_accepts(provenance, allow_dirty=allow_dirty)
+        payload_bytes, kinds, stored = encode_payload(payload)
         header = {
+            **provenance,
+            **marks,
             "experiment": experiment,
             "seed": int(seed),
-            "config": json.loads(_canonical_json(config)),
+            "config": json.loads(canonical_json(config)),
             "config_hash": path.parent.name,
             "payload_kinds": kinds,
             "wall_time_s": float(wall_time),
             "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "grokbook_version": _package_version(),
-            "git_commit": commit,
-            "git_dirty": dirty,
-            "python": platform.python_version(),
-            "numpy": np.__version__,
-            "torch": _version("torch"),
-            "platform": platform.platform(),
         }
-        body = json.dumps(header, sort_keys=True).encode() + b"\n" + payload_bytes
-        data = f"{FORMAT} sha256={hashlib.sha256(body).hexdigest()}\n".encode() + body
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=SUFFIX, dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                os.fchmod(handle.fileno(), 0o644)  # mkstemp makes 0600; results are for every reader
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
-        _fsync_directory(path.parent)
+        write_atomic(path, encode(header, payload_bytes))
         return Result(experiment, header["config"], int(seed), stored, _meta(header), path)
 
     def load(self, experiment: str, config: Mapping[str, Any], seed: int) -> Result:
@@ -360,6 +240,7 @@ class ResultStore:
         try:
             return read_result(path)
         except FileNotFoundError:
+            self._check_complete(experiment, config)
             raise KeyError(f"no stored result for experiment {experiment!r}, config {path.parent.name}, seed {seed}") from None
 
     def get_or_compute(self, experiment: str, config: Mapping[str, Any], seed: int, compute: Compute) -> Result:
@@ -408,9 +289,14 @@ class ResultStore:
         """Every intact stored result of an experiment (of one config if given), ordered by config hash then seed.
 
         Corrupt files are reported with a :class:`CorruptResultWarning` and skipped.
+        ``config`` must be complete (the store cannot fill in defaults; see
+        :meth:`grokbook.experiments.Experiment.results`): a config whose keys
+        differ from the stored configs' raises ValueError instead of matching nothing.
         """
         base = self.root / check_experiment_name(experiment)
         directories = [self.directory(experiment, config)] if config is not None else sorted(p for p in base.glob("*") if p.is_dir())
+        if config is not None and not directories[0].is_dir():
+            self._check_complete(experiment, config)
         found = []
         for directory in directories:
             for path in sorted(directory.glob(f"seed-*{SUFFIX}"), key=_seed_of):
@@ -435,6 +321,53 @@ class ResultStore:
         return removed
 
 
+    def _check_complete(self, experiment: str, config: Mapping[str, Any]) -> None:
+        """ValueError when ``config``'s keys differ from those of a stored config of ``experiment`` (a partial config)."""
+        for path in sorted((self.root / experiment).glob(f"*/seed-*{SUFFIX}"))[:1]:
+            try:
+                stored = set(read_result(path).config)
+            except CorruptResultError:
+                return
+            missing, unknown = sorted(stored - set(config)), sorted(set(config) - stored)
+            if missing or unknown:
+                raise ValueError(
+                    f"config must be complete: stored configs of {experiment!r} have keys {sorted(stored)}; "
+                    f"this one lacks {missing} and adds {unknown} "
+                    f"(fill in defaults with grokbook.experiments.get({experiment!r}).config(scale, overrides))"
+                )
+
+    def table(self, experiment: str) -> pandas.DataFrame:
+        """The stored results of ``experiment`` as a DataFrame, one row per (config, seed).
+
+        Columns: the config keys whose value differs between the stored configs
+        (in config order), ``seed``, then every scalar entry of the payloads
+        (numbers, strings, bools, None; arrays are left out).  A scalar named
+        like a column before it gets the suffix ``" (result)"``.  Rows are
+        sorted by the varying keys, then the seed.
+        """
+        import pandas as pd
+
+        results = self.results(experiment)
+        configs = {result.meta.get("config_hash"): result.config for result in results}
+        keys = list(dict.fromkeys(key for config in configs.values() for key in config))
+        varying = [key for key in keys if len({json.dumps(c.get(key), sort_keys=True) for c in configs.values()}) > 1]
+        scalars = list(dict.fromkeys(key for result in results for key in result.scalars()))
+        columns = {key: (f"{key} (result)" if key in varying or key == "seed" else key) for key in scalars}
+        rows = [
+            {**{key: result.config.get(key) for key in varying}, "seed": result.seed, **{columns[k]: result.payload.get(k) for k in scalars}}
+            for result in results
+        ]
+        rows.sort(key=lambda row: (*(_sort_key(row[key]) for key in varying), row["seed"]))
+        return pd.DataFrame(rows, columns=[*varying, "seed", *columns.values()])
+
+
+def _sort_key(value: Any) -> tuple:
+    """Numbers before everything else (in their order), then other values by their JSON text."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (0, value, "")
+    return (1, 0, json.dumps(value, sort_keys=True))
+
+
 def _seed_of(path: Path) -> int:
     digits = path.name[len("seed-") : -len(SUFFIX)]
     return int(digits) if digits.isdigit() else -1
@@ -442,23 +375,3 @@ def _seed_of(path: Path) -> int:
 
 def _meta(header: dict) -> dict:
     return {k: v for k, v in header.items() if k not in ("experiment", "config", "seed", "payload_kinds")}
-
-
-def _package_version() -> str:
-    from . import __version__
-
-    return __version__
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename durable (best effort: not every OS can open a directory)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from grokbook import provenance
 from grokbook import store as store_module
 from grokbook.store import (
     FORMAT,
@@ -88,12 +89,12 @@ def test_git_commit_unknown_outside_git(monkeypatch: pytest.MonkeyPatch) -> None
     def no_git(*args, **kwargs):
         raise FileNotFoundError("git")
 
-    store_module._git_state.cache_clear()
-    monkeypatch.setattr(store_module.subprocess, "run", no_git)
+    monkeypatch.setattr(provenance.subprocess, "run", no_git)
     try:
-        assert store_module._git_state() == ("unknown", None)
+        assert provenance.git_state(fresh=True) == ("unknown", None)
+        assert provenance.collect()["git_dirty"] is None
     finally:
-        store_module._git_state.cache_clear()
+        provenance.git_state(fresh=True)
 
 
 def test_config_hash_ignores_key_order_and_sees_values() -> None:
@@ -205,6 +206,7 @@ def test_corrupt_file_is_detected_reported_and_recomputed(tmp_path: Path, damage
 WORKER = r"""
 import os, signal, sys, time
 import numpy as np
+from grokbook import provenance
 from grokbook import store as store_module
 
 root, n_seeds, crash = sys.argv[1], int(sys.argv[2]), sys.argv[3]
