@@ -2,8 +2,8 @@
 
     python benchmarks/avalanche.py
 
-``avalanche.relax`` topples every unstable node of every system in one
-sparse-matrix product per wave.  Baselines, measured in the same run on the
+``grokbook.probes.relax`` (:mod:`grokbook.probes.toppling`) topples every
+unstable node of every system in one sparse-matrix product per wave.  Baselines, measured in the same run on the
 same loads and graphs, with the same rules (chapter 4's: alpha = 0.5,
 threshold 2, load shared equally among neighbours), and checked to give the
 same avalanche sizes:
@@ -20,7 +20,8 @@ import time
 
 import numpy as np
 
-from grokbook import avalanche, xor
+from grokbook import probes
+from grokbook.tasks import xor
 
 SCALES = xor.XORConfig().N.tolist()  # chapter 4's parameter counts
 N_SNAPSHOTS, N_PYTHON = 306, 20  # 6 seeds x 51 snapshots; snapshots for the slow baseline
@@ -57,20 +58,20 @@ def main() -> list[tuple[str, float, float, bool]]:
     rng = np.random.default_rng(0)
     batched = looped = 0.0
     for N in SCALES:
-        graph = avalanche.make_graph("barabasi_albert", N, seed=0)
-        W = avalanche.transfer_matrix(graph)
-        loads = avalanche.snapshot_loads(rng.standard_t(df=3, size=(N_SNAPSHOTS, N)))  # (N, B), heavy-tailed
-        together, seconds = timed(lambda: avalanche.relax(loads, W, alpha=ALPHA, threshold=THRESHOLD).sizes)
+        graph = probes.make_graph("barabasi_albert", N, seed=0)
+        W = probes.transfer_matrix(graph)
+        loads = probes.snapshot_loads(rng.standard_t(df=3, size=(N_SNAPSHOTS, N)))  # (N, B), heavy-tailed
+        together, seconds = timed(lambda: probes.relax(loads, W, alpha=ALPHA, threshold=THRESHOLD).sizes)
         batched += seconds
         one_by_one, seconds = timed(
-            lambda: np.array([avalanche.relax(loads[:, b], W, alpha=ALPHA, threshold=THRESHOLD).sizes[0] for b in range(N_SNAPSHOTS)])
+            lambda: np.array([probes.relax(loads[:, b], W, alpha=ALPHA, threshold=THRESHOLD).sizes[0] for b in range(N_SNAPSHOTS)])
         )
         looped += seconds
         np.testing.assert_array_equal(together, one_by_one)
 
     neighbours = [list(graph.neighbors(i)) for i in range(N)]  # the largest scale
     subset = loads[:, :N_PYTHON]
-    ours, ours_seconds = timed(lambda: avalanche.relax(subset, W, alpha=ALPHA, threshold=THRESHOLD).sizes)
+    ours, ours_seconds = timed(lambda: probes.relax(subset, W, alpha=ALPHA, threshold=THRESHOLD).sizes)
     python, python_seconds = timed(lambda: np.array([relax_python(subset[:, b], neighbours) for b in range(N_PYTHON)]))
     np.testing.assert_array_equal(ours, python)
     total = N_SNAPSHOTS * len(SCALES)
