@@ -34,9 +34,9 @@ import torch
 
 from grokbook.data import Dataset
 from grokbook.ensemble import Ensemble
-from grokbook.models import IsingMLP
+from grokbook.models import IsingMLP, XORMLP
 from grokbook.train import torch_threads, train
-from grokbook.xor import XORMLP, xor_dataset
+from grokbook.tasks.xor import xor_dataset
 
 SMALL_SEEDS, SMALL_EPOCHS = 32, 1500  # the epochs of chapter 4
 ISING_SEEDS, ISING_EPOCHS = 5, 200
@@ -62,16 +62,14 @@ def with_threads(threads: int, run: Callable[[], object]) -> Callable[[], object
 
 def small_loop() -> None:
     for seed in range(SMALL_SEEDS):
-        torch.manual_seed(seed)
-        model = XORMLP(20)
+        model = XORMLP(20, seed=seed)
         train(model, xor_dataset(), torch.optim.SGD(model.parameters(), lr=1.0), n_epochs=SMALL_EPOCHS, progress=False)
 
 
 def small_ensemble() -> None:
     members = []
     for seed in range(SMALL_SEEDS):
-        torch.manual_seed(seed)
-        members.append(XORMLP(20))
+        members.append(XORMLP(20, seed=seed))
     ensemble = Ensemble(members)
     train(ensemble, xor_dataset(), torch.optim.SGD(ensemble.parameters(), lr=1.0), n_epochs=SMALL_EPOCHS, progress=False)
 

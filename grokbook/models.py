@@ -1,20 +1,45 @@
-"""Small torch models of the book.
+"""The small networks of the book, each seeded by its ``seed`` argument.
 
-:class:`IsingMLP` is the network of Hutchison & Yevick (arXiv 2510.25966,
-Sec. 2): a bias-free ReLU multilayer perceptron 64 -> 48 x 4 -> 4 whose
-weights start at c times PyTorch's default uniform initialisation (c = 7 makes
-it grok; c = 1 suppresses grokking), with optional dropout after each hidden
-layer (their Figs. 12-13 use width 144 with dropout).
+* :class:`IsingMLP`: the network of Hutchison & Yevick (arXiv 2510.25966,
+  Sec. 2), a bias-free ReLU multilayer perceptron 64 -> 48 x 4 -> 4 whose
+  weights start at c times PyTorch's default uniform initialisation (c = 7
+  makes it grok; c = 1 suppresses grokking), with optional dropout after each
+  hidden layer (their Figs. 12-13 use width 144 with dropout);
+* :class:`QuadraticMLP`: Gromov's two-layer network with a quadratic
+  activation for modular arithmetic (arXiv 2301.02679);
+* :class:`XORMLP`: the 2 -> width -> 1 tanh network of the XOR task
+  (arXiv 2604.04655) in mean-field parametrisation.
+
+Every model draws its initial weights from ``torch.manual_seed(seed)`` inside
+:func:`torch.random.fork_rng`, so that ``Model(..., seed=s)`` has the weights
+that ``torch.manual_seed(s); Model(...)`` had, and the global random state is
+left untouched.  Every model has ``hidden(x)``: the activations of its hidden
+layers, a list of (batch, width) tensors (the last one is what the
+representation probes look at).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from .validate import check_int, check_real
 
-__all__ = ["IsingMLP"]
+__all__ = ["IsingMLP", "QuadraticMLP", "XORMLP"]
+
+
+@contextmanager
+def _seeded(seed: int) -> Iterator[None]:
+    """Run the block with the global torch RNG seeded by ``seed`` (>= 0), then restore its previous state."""
+    seed = check_int("seed", seed, minimum=0)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
 
 
 class IsingMLP(nn.Module):
@@ -57,10 +82,8 @@ class IsingMLP(nn.Module):
         self.dropout = check_real("dropout", dropout, minimum=0.0)
         if self.dropout >= 1.0:
             raise ValueError(f"dropout must lie in [0, 1), got {self.dropout}")
-        check_int("seed", seed, minimum=0)
         sizes = [n_inputs] + [width] * depth + [n_classes]
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
+        with _seeded(seed):
             self.layers = nn.ModuleList(nn.Linear(a, b, bias=False) for a, b in zip(sizes[:-1], sizes[1:]))
         with torch.no_grad():
             for layer in self.layers:
@@ -80,3 +103,92 @@ class IsingMLP(nn.Module):
         for layer in self.layers[:-1]:
             x = self.drop(torch.relu(layer(x)))
         return self.layers[-1](x)
+
+
+class QuadraticMLP(nn.Module):
+    """Gromov's two-layer network ``f(a, b) = W2^T (W1^T [e_a; e_b])^2`` (arXiv 2301.02679, Eq. 2).
+
+    Initialisation: ``W1 ~ N(0, 1/p)`` and ``W2 ~ N(0, 1/width)``, so that
+    both the pre-activations and the outputs start of order one.  The first
+    layer applied to a one-hot vector is a row lookup, ``W1[a] + W1[p + b]``;
+    ``dense_one_hot=True`` computes the literal product with the (n, 2p)
+    one-hot matrix instead (same function, slower: the baseline of
+    ``benchmarks/modular.py``).
+
+    Args:
+        p: number of residues (input tokens and output classes), >= 2.
+        width: hidden width, >= 1.
+        dense_one_hot: compute ``[e_a; e_b] @ W1`` as a dense product.
+        seed: seed of the initial weights, >= 0.
+    """
+
+    def __init__(self, p: int, width: int = 128, *, dense_one_hot: bool = False, seed: int = 0) -> None:
+        super().__init__()
+        self.p = check_int("p", p, minimum=2)
+        self.width = check_int("width", width, minimum=1)
+        self.dense_one_hot = bool(dense_one_hot)
+        with _seeded(seed):
+            self.W1 = nn.Parameter(torch.randn(2 * p, width) / np.sqrt(p))  # (2p, width): rows of a, then of b
+            self.W2 = nn.Parameter(torch.randn(width, p) / np.sqrt(width))  # (width, p)
+
+    @property
+    def embedding(self) -> torch.Tensor:
+        """The first operand's embedding ``W1[:p]``, (p, width): row a is what the network sees of ``a``."""
+        return self.W1[: self.p]
+
+    def _activation(self, X: torch.Tensor) -> torch.Tensor:
+        if self.dense_one_hot:
+            one_hot = torch.cat([F.one_hot(X[:, 0], self.p), F.one_hot(X[:, 1], self.p)], dim=1).float()  # (n, 2p)
+            pre = one_hot @ self.W1  # (n, width)
+        else:
+            pre = self.W1[X[:, 0]] + self.W1[self.p + X[:, 1]]  # (n, width)
+        return pre.square()
+
+    def hidden(self, X: torch.Tensor) -> list[torch.Tensor]:
+        """The hidden layer ``(W1[a] + W1[p + b])^2``: a list of one (n, width) tensor, for int64 pairs X (n, 2)."""
+        return [self._activation(X)]
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        """Outputs (n, p) for int64 token pairs X (n, 2)."""
+        return self._activation(X) @ self.W2  # (n, p)
+
+
+class XORMLP(nn.Module):
+    """2 -> width -> 1 tanh network in mean-field parametrisation, returning the logits (batch, 2) = (0, z).
+
+    ``z = (1/width) sum_j a_j tanh(w_j . x + b_j) + c``, with 4 width + 1
+    parameters, in the order of ``parameters()``: the hidden weights row by
+    row (``hidden_layer.weight``), the hidden biases, the output weights
+    ``a`` (``out.weight``) and the output bias ``c``.  The logits ``(0, z)``
+    make the binary cross-entropy the book's cross-entropy and the argmax
+    the sign of z.  Initialisation: w, b ~ N(0, hidden_init^2),
+    a ~ N(0, output_init^2), c = 0.
+
+    Args:
+        width: hidden width, >= 1.
+        hidden_init: standard deviation of the first layer's weights and biases, > 0.
+        output_init: standard deviation of the output weights, > 0.
+        seed: seed of the initial weights, >= 0.
+    """
+
+    def __init__(self, width: int, *, hidden_init: float = 0.05, output_init: float = 0.01, seed: int = 0) -> None:
+        super().__init__()
+        self.width = check_int("width", width, minimum=1)
+        hidden_init = check_real("hidden_init", hidden_init, minimum=0, strict_minimum=True)
+        output_init = check_real("output_init", output_init, minimum=0, strict_minimum=True)
+        with _seeded(seed):
+            self.hidden_layer = nn.Linear(2, self.width)
+            self.out = nn.Linear(self.width, 1)
+            with torch.no_grad():
+                self.hidden_layer.weight.normal_(0, hidden_init)
+                self.hidden_layer.bias.normal_(0, hidden_init)
+                self.out.weight.normal_(0, output_init)
+                self.out.bias.zero_()
+
+    def hidden(self, X: torch.Tensor) -> list[torch.Tensor]:
+        """The tanh activations: a list of one (batch, width) tensor, for inputs X (batch, 2)."""
+        return [torch.tanh(self.hidden_layer(X))]
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        z = torch.tanh(self.hidden_layer(X)) @ self.out.weight.T / self.width + self.out.bias  # (batch, 1)
+        return torch.cat([torch.zeros_like(z), z], dim=-1)  # (batch, 2)

@@ -11,11 +11,13 @@ import numpy as np
 import pytest
 import torch
 
-from grokbook import curves, ising, modular, solvable, stats, train, xor
+from grokbook import curves, ising, solvable, stats, train
 from grokbook import experiments as experiments_module
 from grokbook import probes
 from grokbook.data import Dataset
+from grokbook.models import QuadraticMLP, XORMLP
 from grokbook.plots import show_spins
+from grokbook.tasks import ising_bins, ising_phase, modular, xor
 
 NAN = float("nan")
 X4, Y4 = torch.randn(4, 3), torch.tensor([0, 1, 0, 1])
@@ -76,6 +78,10 @@ CASES = [
     ("modular train_fraction=0", lambda: modular.make_dataset(7, "add", 0.0), ValueError, "train_fraction"),
     ("modular train_fraction=nan", lambda: modular.make_dataset(7, "add", NAN), ValueError, "train_fraction"),
     ("modular seed=-1", lambda: modular.make_dataset(7, "add", 0.5, seed=-1), ValueError, "seed"),
+    ("modular build seed=-1", lambda: modular.build({}, -1), ValueError, "seed"),
+    ("modular build loss", lambda: modular.build({"loss": "hinge"}, 0), ValueError, "loss"),
+    ("QuadraticMLP seed=-1", lambda: QuadraticMLP(7, seed=-1), ValueError, "seed"),
+    ("QuadraticMLP width=2.5", lambda: QuadraticMLP(7, 2.5), TypeError, "width"),
     # solvable models
     ("solvable N=0", lambda: solvable.grokking_probability(0, 0.4), ValueError, "N"),
     ("solvable eps_lambda<0", lambda: solvable.grokking_probability(2, -0.1), ValueError, "eps_lambda"),
@@ -102,6 +108,13 @@ CASES = [
     ("separation_time persist", lambda: probes.separation_time([0.0, 1.0], np.zeros((2, 2)), np.ones((2, 2)), persist=3), ValueError, "persist"),
     ("effective_dimension N", lambda: probes.effective_dimension([10, 20], np.ones((2, 3))), ValueError, "N"),
     ("xor widths=0", lambda: xor.XORConfig(widths=(0,)), ValueError, "widths"),
+    ("xor build width=0", lambda: xor.build({}, 0, width=0), ValueError, "width"),
+    ("XORMLP seed=-1", lambda: XORMLP(3, seed=-1), ValueError, "seed"),
+    # Ising tasks
+    ("ising_bins build optimizer", lambda: ising_bins.build({"optimizer": "sgd"}, 0), ValueError, "optimizer"),
+    ("ising_bins build seed=-1", lambda: ising_bins.build({}, -1), ValueError, "seed"),
+    ("ising_phase build lr=0", lambda: ising_phase.build({"lr": 0.0, "n_per_temperature": 2}, 0), ValueError, "lr"),
+    ("ising_phase n_temperatures=1", lambda: ising_phase.build({"n_temperatures": 1}, 0), ValueError, "n_temperatures"),
     # experiments registry
     ("experiment name", lambda: experiments_module.get("no_such_experiment"), ValueError, "experiment"),
     ("experiment unknown key", lambda: experiments_module.get("ising_sampler_check").resolve({"colour": 1}), ValueError, "colour"),

@@ -9,7 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from grokbook import ising, ising_data, stats
+from grokbook import ising, stats
+from grokbook.tasks import ising_bins_data
 
 TEMPERATURES = [1.5, 2.27, 3.5]
 
@@ -100,7 +101,7 @@ def test_transfer_matrix_density_of_states_8x8():
     assert E[0] == -128 and E[-1] == 128 and len(E) == 65
     assert g[:4] == [2, 0, 128, 256]  # ground states; none at -124; one flipped spin; two adjacent
     assert g == g[::-1]  # E -> -E by flipping one sublattice
-    allowed = set(ising_data.allowed_energies(8).tolist())
+    allowed = set(ising_bins_data.allowed_energies(8).tolist())
     assert {int(e) for e, c in zip(E, g) if c} == allowed
 
 

@@ -1,9 +1,11 @@
-"""The paper's bias-free MLP: shapes, no biases, initial scale c, dropout."""
+"""The small networks: shapes, initialisation laws, seeding by argument (same weights as the global-RNG recipe), hidden()."""
 
+import numpy as np
 import pytest
 import torch
 
-from grokbook.models import IsingMLP
+from grokbook.models import IsingMLP, QuadraticMLP, XORMLP
+from grokbook.train import cross_entropy
 
 
 def test_shapes_and_no_biases():
@@ -62,3 +64,88 @@ def test_relu_network_is_positively_homogeneous():
 def test_bad_arguments_raise(kwargs, name):
     with pytest.raises(ValueError, match=name):
         IsingMLP(**kwargs)
+
+
+# --------------------------------------------------------------------------- QuadraticMLP
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_quadratic_seed_gives_the_global_rng_recipe_bitwise(seed):
+    """QuadraticMLP(..., seed=s) draws W1 ~ N(0, 1/p), then W2 ~ N(0, 1/width), from torch.manual_seed(s)."""
+    torch.manual_seed(seed)
+    W1, W2 = torch.randn(22, 16) / np.sqrt(11), torch.randn(16, 11) / np.sqrt(16)
+    torch.manual_seed(123)
+    before = torch.rand(1)
+    torch.manual_seed(123)
+    model = QuadraticMLP(11, 16, seed=seed)
+    assert torch.equal(torch.rand(1), before)  # the global RNG is untouched
+    assert torch.equal(model.W1, W1) and torch.equal(model.W2, W2)
+
+
+def test_quadratic_row_lookup_equals_the_one_hot_product_and_hidden_is_the_square():
+    model = QuadraticMLP(11, 16, seed=0)
+    X = torch.stack([torch.arange(11).repeat(11), torch.arange(11).repeat_interleave(11)], dim=1)  # (121, 2)
+    dense = QuadraticMLP(11, 16, dense_one_hot=True, seed=1)
+    dense.load_state_dict(model.state_dict())
+    torch.testing.assert_close(model(X), dense(X))
+    one_hot = torch.cat([torch.eye(11)[X[:, 0]], torch.eye(11)[X[:, 1]]], dim=1)  # independent reference
+    hidden = (one_hot @ model.W1.detach()) ** 2  # (121, 16)
+    torch.testing.assert_close(model(X), hidden @ model.W2.detach())
+    (layer,) = model.hidden(X)
+    torch.testing.assert_close(layer, hidden)
+    assert torch.equal(model.embedding, model.W1[:11])
+
+
+# --------------------------------------------------------------------------- XORMLP
+
+
+@pytest.mark.parametrize("width", [20, 500])
+def test_xor_parameter_count_is_4_width_plus_1(width):
+    model = XORMLP(width)
+    assert sum(p.numel() for p in model.parameters()) == 4 * width + 1
+    assert model(torch.ones(4, 2)).shape == (4, 2) and model.hidden(torch.ones(4, 2))[0].shape == (4, width)
+
+
+@pytest.mark.parametrize("seed", [0, 5])
+def test_xor_seed_gives_the_global_rng_recipe_bitwise(seed):
+    """XORMLP(..., seed=s) has the weights of torch.manual_seed(s), two nn.Linear, then the normal draws."""
+    torch.manual_seed(seed)
+    hidden, out = torch.nn.Linear(2, 30), torch.nn.Linear(30, 1)
+    with torch.no_grad():
+        hidden.weight.normal_(0, 0.2)
+        hidden.bias.normal_(0, 0.2)
+        out.weight.normal_(0, 0.03)
+    torch.manual_seed(123)
+    before = torch.rand(1)
+    torch.manual_seed(123)
+    model = XORMLP(30, hidden_init=0.2, output_init=0.03, seed=seed)
+    assert torch.equal(torch.rand(1), before)
+    expected = [hidden.weight, hidden.bias, out.weight, torch.zeros(1)]
+    assert all(torch.equal(a, b) for a, b in zip(model.parameters(), expected))
+
+
+def test_xor_logits_are_binary_cross_entropy_and_mean_field():
+    model = XORMLP(7, hidden_init=0.5, output_init=0.5, seed=0)
+    X, y = torch.tensor([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]]), torch.tensor([0, 1, 1, 0])
+    logits = model(X)
+    z = (torch.tanh(X @ model.hidden_layer.weight.T + model.hidden_layer.bias) * model.out.weight).sum(dim=1) / 7
+    torch.testing.assert_close(logits, torch.stack([torch.zeros(4), z + model.out.bias], dim=1))
+    reference = torch.nn.functional.binary_cross_entropy_with_logits(logits[:, 1], y.float())
+    torch.testing.assert_close(cross_entropy(logits, y), reference)
+
+
+@pytest.mark.parametrize(
+    "make, name",
+    [
+        (lambda: QuadraticMLP(1), "p"),
+        (lambda: QuadraticMLP(5, 0), "width"),
+        (lambda: QuadraticMLP(5, seed=-1), "seed"),
+        (lambda: XORMLP(0), "width"),
+        (lambda: XORMLP(3, hidden_init=0), "hidden_init"),
+        (lambda: XORMLP(3, output_init=-1.0), "output_init"),
+        (lambda: XORMLP(3, seed=-2), "seed"),
+    ],
+)
+def test_bad_model_arguments_name_the_argument(make, name):
+    with pytest.raises(ValueError, match=name):
+        make()

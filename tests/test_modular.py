@@ -1,11 +1,12 @@
-"""Modular arithmetic: tables, splits, the quadratic network, Fourier measures, one grokking run."""
-
+"""Modular arithmetic: tables, splits, build, one grokking run, the gradient runs of chapter 4."""
 
 import numpy as np
 import pytest
 import torch
 
-from grokbook import modular
+from grokbook.losses import LOSSES, mse_one_hot
+from grokbook.models import QuadraticMLP
+from grokbook.tasks import Setup, modular
 
 
 @pytest.fixture(autouse=True)
@@ -68,83 +69,31 @@ def test_make_dataset_rejects_bad_arguments(kwargs, error, name):
         modular.make_dataset(**kwargs)
 
 
-def test_row_lookup_equals_the_one_hot_product():
-    torch.manual_seed(0)
-    model = modular.QuadraticMLP(11, 16)
-    X = modular.make_dataset(11, "add", 0.5).X_train
-    dense = modular.QuadraticMLP(11, 16, dense_one_hot=True)
-    dense.load_state_dict(model.state_dict())
-    torch.testing.assert_close(model(X), dense(X))
-    one_hot = torch.cat([torch.eye(11)[X[:, 0]], torch.eye(11)[X[:, 1]]], dim=1)  # independent reference
-    torch.testing.assert_close(model(X), (one_hot @ model.W1.detach()) ** 2 @ model.W2.detach())
-
-
 def test_mse_loss_against_a_loop():
     outputs, y = torch.randn(5, 4), torch.tensor([0, 3, 1, 1, 2])
     expected = sum(((outputs[i] - torch.eye(4)[y[i]]) ** 2).sum() for i in range(5)) / 5
-    torch.testing.assert_close(modular.mse_one_hot(outputs, y), expected)
+    torch.testing.assert_close(mse_one_hot(outputs, y), expected)
 
 
-@pytest.mark.parametrize("p", [7, 8, 97])
-def test_fourier_basis_is_orthonormal(p):
-    basis = modular.fourier_basis(p)
-    np.testing.assert_allclose(basis @ basis.T, np.eye(p), atol=1e-12)
-
-
-def test_fourier_power_of_pure_modes_and_of_noise():
-    p = 31
-    x = np.arange(p)
-    embedding = np.stack([np.cos(2 * np.pi * 5 * x / p + 0.3), 2 * np.sin(2 * np.pi * 11 * x / p)], axis=1)  # (p, 2)
-    power = modular.fourier_power(embedding)
-    assert power.shape == (2, 16)
-    np.testing.assert_allclose(power.sum(), (embedding**2).sum())  # Parseval
-    np.testing.assert_allclose(power[:, [5, 11]] / power.sum(axis=1, keepdims=True), [[1, 0], [0, 1]], atol=1e-12)
-    np.testing.assert_allclose(modular.effective_frequencies(power), [1.0, 1.0])
-    assert modular.effective_frequencies(power.sum(axis=0)) == pytest.approx(1 / (1 / 25 + 16 / 25))
-    assert modular.neuron_frequencies(power) == pytest.approx(1.0)
-    # Gaussian noise, N columns: the spectrum of the whole embedding is chi^2 with N (k = 0) and 2N (k > 0)
-    # degrees of freedom out of a total of pN; to first order in 1/N its participation ratio is
-    # E[T^2] / sum_k E[X_k^2] (T the total, X_k the powers).
-    n_columns = 64
-    rng = np.random.default_rng(0)
-    values = [modular.effective_frequencies(modular.fourier_power(rng.normal(size=(p, n_columns))).sum(axis=0)) for _ in range(40)]
-    dof = n_columns * np.array([1] + [2] * 15)
-    expected = (2 * p * n_columns + (p * n_columns) ** 2) / (2 * dof + dof**2).sum()
-    standard_error = np.std(values, ddof=1) / np.sqrt(len(values))
-    assert abs(np.mean(values) - expected) < 4 * standard_error + 0.01 * expected
-
-
-def test_neuron_frequencies_of_random_embeddings_is_about_a_quarter_of_p():
-    rng = np.random.default_rng(1)
-    for p in (31, 97):
-        values = [modular.neuron_frequencies(modular.fourier_power(rng.normal(size=(p, 128)))) for _ in range(10)]
-        assert abs(np.mean(values) / (p / 4) - 1) < 0.12  # the docstring's "about p / 4" (8.6 for 31, 25.2 for 97)
-
-
-def test_neuron_frequencies_weights_neurons_by_their_norm():
-    power = np.array([[1.0, 1.0, 0.0], [0.0, 0.0, 3.0]])  # neuron 0 uses 2 frequencies, neuron 1 one
-    assert modular.neuron_frequencies(power) == pytest.approx((2 * 2 + 3 * 1) / 5)
-    np.testing.assert_allclose(modular.neuron_frequencies(np.stack([power, power])), [1.4, 1.4])
-
-
-def test_effective_frequencies_of_equal_shares():
-    assert modular.effective_frequencies(np.array([0, 0.5, 0, 0.5])) == pytest.approx(2.0)
-    np.testing.assert_allclose(modular.effective_frequencies(np.ones((3, 10))), 10.0)
-    with pytest.raises(ValueError, match="power"):
-        modular.effective_frequencies(np.array([-1.0, 2.0]))
-
-
-def test_first_epoch_at():
-    epochs, values = np.array([0, 10, 20, 30]), np.array([0.1, 0.5, 0.995, 1.0])
-    assert modular.first_epoch_at(epochs, values, 0.99) == 20
-    assert np.isnan(modular.first_epoch_at(epochs, values, 1.1))
-    assert modular.first_epoch_at(epochs, 1 - values, 0.5, below=True) == 10
+def test_build_is_the_seeded_split_network_optimizer_and_loss():
+    config = {"p": 13, "operation": "sub", "train_fraction": 0.4, "width": 8, "loss": "cross_entropy", "lr": 0.1, "weight_decay": 2.0}
+    setup = modular.build(config, seed=5)
+    assert isinstance(setup, Setup)
+    data, model, optimizer, loss_fn = setup
+    assert torch.equal(data.X_train, modular.make_dataset(13, "sub", 0.4, seed=5).X_train)
+    assert torch.equal(model.W1, QuadraticMLP(13, 8, seed=5).W1) and model.width == 8
+    assert isinstance(optimizer, torch.optim.AdamW) and optimizer.defaults["lr"] == 0.1 and optimizer.defaults["weight_decay"] == 2.0
+    assert [p for group in optimizer.param_groups for p in group["params"]] == list(model.parameters())
+    assert loss_fn is LOSSES["cross_entropy"] and modular.build({}, 0).loss_fn is mse_one_hot
+    assert not torch.equal(modular.build(config, seed=6).model.W1, model.W1)
+    with pytest.raises(ValueError, match="seed"):
+        modular.build(config, seed=-1)
 
 
 def test_run_config_groks_and_is_json_able():
     result = modular.run_config({"p": 23, "train_fraction": 0.5, "width": 64, "n_epochs": 200, "fourier": True}, seed=0)
-    assert result["steps_to_fit"] <= result["steps_to_grok"] <= 200
-    assert result["test_acc"][-1] >= 0.99
+    assert result["t_fit"] <= result["t_99"] <= 200  # the clock's t_fit, then test accuracy >= 0.99
+    assert result["test_acc"][-1] >= 0.99 and result["t_99"] == result["epochs"][np.argmax(result["test_acc"] >= 0.99)]
     assert result["fourier_power"].shape == (len(result["epochs"]), 64, 12)
     assert result["neuron_frequencies"][0] > 6 and result["neuron_frequencies"][-1] < 2
     assert all(isinstance(value, (np.ndarray, float, int)) for value in result.values())  # storable as is
@@ -170,9 +119,8 @@ def test_gradient_runs_are_the_run_config_runs_with_loss_gradients():
     np.testing.assert_array_equal(histories[1][1].test_loss, reference["test_loss"])
     assert histories[1][1].config["width"] == 16 and histories[1][1].config["seed"] == 3
     data = modular.make_dataset(11, "add", 0.5, seed=0)  # the gradient at step 0 of width 8, seed 0
-    torch.manual_seed(0)
-    model = modular.QuadraticMLP(11, 8)
-    modular.mse_one_hot(model(data.X_train), data.y_train).backward()
+    model = QuadraticMLP(11, 8, seed=0)
+    mse_one_hot(model(data.X_train), data.y_train).backward()
     expected = torch.cat([model.W1.grad.ravel(), model.W2.grad.ravel()]).double().numpy()
     np.testing.assert_allclose(gradients[0][0, 0], expected, rtol=1e-6, atol=1e-9)
     with pytest.raises(ValueError, match="n_snapshots"):

@@ -1,10 +1,14 @@
-"""The XOR task, its 2 -> h -> 1 networks and the gradient snapshots (checked against finite differences)."""
+"""The XOR task: its data, one config written once, build, the sweep with gradient snapshots, run_config."""
+
+import dataclasses
 
 import numpy as np
 import pytest
 import torch
 
-from grokbook import avalanche, xor
+from grokbook.models import XORMLP
+from grokbook.probes import avalanche
+from grokbook.tasks import Setup, xor
 from grokbook.train import cross_entropy
 
 
@@ -14,36 +18,26 @@ def test_dataset_is_xor_with_no_split():
     assert torch.equal(data.X_test, data.X_train) and torch.equal(data.y_test, data.y_train)
 
 
-@pytest.mark.parametrize("h", [20, 500])
-def test_parameter_count_is_4h_plus_1(h):
-    model = xor.XORMLP(h)
-    assert sum(p.numel() for p in model.parameters()) == 4 * h + 1
-    assert model(xor.xor_dataset().X_train).shape == (4, 2)
+def test_the_dict_config_is_the_dataclass_and_back():
+    """DEFAULT_CONFIG is the XORConfig defaults plus the probe's rules; from_config reads it back for one seed."""
+    assert xor.DEFAULT_CONFIG == {**xor.XORConfig().as_config(), **xor.PROBE_CONFIG}
+    assert xor.DEFAULT_CONFIG["widths"] == list(xor.PAPER_WIDTHS)
+    sweep = xor.XORConfig.from_config({**xor.DEFAULT_CONFIG, "widths": [20, 32], "lr": 0.25}, seed=4)
+    assert sweep == dataclasses.replace(xor.XORConfig(), widths=(20, 32), lr=0.25, n_seeds=1, seed_offset=4)
+    assert sweep.as_config() == {**xor.XORConfig().as_config(), "widths": [20, 32], "lr": 0.25}
 
 
-def test_logits_are_binary_cross_entropy():
-    torch.manual_seed(0)
-    model, data = xor.XORMLP(7), xor.xor_dataset()
-    z = model(data.X_train)[:, 1]
-    reference = torch.nn.functional.binary_cross_entropy_with_logits(z, data.y_train.double().float())
-    torch.testing.assert_close(cross_entropy(model(data.X_train), data.y_train), reference)
-
-
-def test_gradient_snapshot_matches_finite_differences_and_leaves_grad_alone():
-    torch.manual_seed(1)
-    model, data = xor.XORMLP(5, hidden_init=0.5, output_init=0.5).double(), xor.xor_dataset()
-    data = type(data)(data.X_train.double(), data.y_train, data.X_test.double(), data.y_test, 2)
-    grad = xor.gradient_snapshot(model, data, 0)["grad"]
-    assert grad.shape == (21,) and all(p.grad is None for p in model.parameters())
-    flat = torch.nn.utils.parameters_to_vector(model.parameters()).detach()
-    numeric = np.zeros(21)
-    for i in range(21):
-        for sign in (1, -1):
-            shifted = flat.clone()
-            shifted[i] += sign * 1e-6
-            torch.nn.utils.vector_to_parameters(shifted, model.parameters())
-            numeric[i] += sign * float(cross_entropy(model(data.X_train), data.y_train).detach()) / 2e-6
-    np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)
+def test_build_is_the_seeded_network_with_mean_field_sgd():
+    config = {"hidden_init": 0.2, "output_init": 0.1, "lr": 0.3}
+    setup = xor.build(config, 3, width=12)
+    assert isinstance(setup, Setup) and setup.loss_fn is cross_entropy
+    reference = XORMLP(12, hidden_init=0.2, output_init=0.1, seed=3)
+    assert all(torch.equal(a, b) for a, b in zip(setup.model.parameters(), reference.parameters()))
+    assert [group["lr"] for group in setup.optimizer.param_groups] == [0.3 * 12, 0.3]
+    from_dataclass = xor.build(xor.XORConfig(hidden_init=0.2, output_init=0.1, lr=0.3), 3, width=12)
+    assert all(torch.equal(a, b) for a, b in zip(from_dataclass.model.parameters(), reference.parameters()))
+    with pytest.raises(ValueError, match="widht"):
+        xor.build({"widht": 3}, 0, width=4)
 
 
 def test_a_small_sweep_learns_after_a_plateau_and_records_snapshots():
@@ -51,12 +45,20 @@ def test_a_small_sweep_learns_after_a_plateau_and_records_snapshots():
     config = xor.XORConfig(widths=(20, 80), n_seeds=2, n_snapshots=11, n_epochs=1500)
     runs = xor.run_xor(config, progress=False)
     assert [g.shape for g in runs.gradients] == [(2, 11, 81), (2, 11, 321)]
-    assert np.all(np.isfinite(runs.t_grok)) and np.all(runs.t_grok >= 200)  # a plateau, then learning
-    for history in (h for row in runs.histories for h in row):
-        assert history.train_loss[5] > 0.99 * np.log(2) and history.train_acc[-1] == 1.0
+    assert np.all(np.isfinite(runs.t_learn)) and np.all(runs.t_learn >= 200)  # a plateau, then learning
+    for row, learned in zip(runs.histories, runs.t_learn):
+        for history, t in zip(row, learned):
+            assert history.train_loss[5] > 0.99 * np.log(2) and history.train_acc[-1] == 1.0
+            assert t == history.t_fit() and np.all(history.train_acc[history.epochs >= t] == 1.0)
+            assert history.train_acc[history.epochs == t - config.eval_every] < 1.0
     again = xor.run_xor(xor.XORConfig(widths=(20,), n_seeds=2, n_snapshots=11, n_epochs=1500), progress=False)
     np.testing.assert_array_equal(runs.gradients[0], again.gradients[0])  # deterministic
     assert torch.get_num_threads() == threads  # restored
+
+
+def test_t_learn_is_nan_for_a_run_that_does_not_learn_every_point():
+    runs = xor.run_xor(xor.XORConfig(widths=(20,), n_seeds=1, n_snapshots=2, n_epochs=50), progress=False)
+    assert runs.histories[0][0].train_acc[-1] < 1.0 and np.isnan(runs.t_learn[0, 0])
 
 
 @pytest.mark.parametrize(
@@ -75,13 +77,9 @@ def test_config_is_validated(kwargs, name):
         xor.XORConfig(**kwargs)
 
 
-def test_model_arguments_are_validated():
-    with pytest.raises(ValueError, match="h"):
-        xor.XORMLP(0)
-    with pytest.raises(ValueError, match="hidden_init"):
-        xor.XORMLP(3, hidden_init=0)
+def test_optimizer_arguments_are_validated():
     with pytest.raises(ValueError, match="lr"):
-        xor.make_optimizer(xor.XORMLP(3), lr=-1)
+        xor.make_optimizer(XORMLP(3), lr=-1)
 
 
 def test_seed_offset_runs_the_same_seeds():
@@ -93,7 +91,7 @@ def test_seed_offset_runs_the_same_seeds():
     for i in range(2):
         np.testing.assert_array_equal(second.gradients[i][0], both.gradients[i][1])
         np.testing.assert_array_equal(second.histories[i][0].train_loss, both.histories[i][1].train_loss)
-        assert second.histories[i][0].config == {"h": small["widths"][i], "seed": 1}
+        assert second.histories[i][0].config == {"width": small["widths"][i], "seed": 1}
     assert not np.array_equal(both.gradients[0][0], both.gradients[0][1])
 
 
@@ -107,11 +105,7 @@ def test_run_config_is_one_seed_of_the_sweep_through_the_probe():
     np.testing.assert_array_equal(result["N"], [81, 129, 201])
     np.testing.assert_array_equal(result["snapshot_epochs"], sweep.snapshot_epochs)
     np.testing.assert_array_equal(result["test_acc"], np.stack([row[2].test_acc for row in runs.histories]))
-    assert result["t_grok"].shape == (3,) and result["train_loss"].shape == (3, len(result["epochs"]))
+    np.testing.assert_array_equal(result["t_learn"], runs.t_learn[:, 2])
+    assert result["t_learn"].shape == (3,) and result["train_loss"].shape == (3, len(result["epochs"]))
     with pytest.raises(ValueError, match="widht"):
         xor.run_config({"widht": [3]}, seed=0)
-
-
-def test_gradient_sweep_validates():
-    with pytest.raises(ValueError, match="widths"):
-        xor.gradient_sweep(lambda w, s, e: None, [], [0], [0])

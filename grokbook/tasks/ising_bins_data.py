@@ -1,4 +1,4 @@
-"""The energy-bin task of Hutchison & Yevick (arXiv 2510.25966), and its experiment.
+"""The data of the energy-bin task (Hutchison & Yevick, arXiv 2510.25966): flat-in-energy Ising configurations.
 
 Configurations of the L x L periodic Ising model (L = 8) are labelled by the
 energy bin they fall in; the paper's four bins are [-120, -92], [-88, -60],
@@ -9,26 +9,20 @@ configuration along the way is recorded, and for each allowed energy level
 inside a bin the same number of configurations is drawn, preferring distinct
 chains, so the energies are uniform within each bin.  Two test sets: one drawn
 the same way from other seeds, and the "n-inverted" one (flip n random spins
-of each training lattice and relabel).
-
-:func:`run_config` is one run of the chapter's experiment (data, the paper's
-network, :func:`grokbook.train.train`, the analyses of :mod:`grokbook.pca`),
-from a JSON-able config dict to a dict of numbers, for sweeps and the CLI.
+of each training lattice and relabel).  :func:`energy_bin_data` builds all of
+it; the task's run is :mod:`grokbook.tasks.ising_bins`.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from functools import lru_cache, partial
-from typing import Any
 
 import numpy as np
 import torch
 
-from . import ising
-from .data import Dataset
-from .validate import check_choice, check_config, check_int, check_real
+from .. import ising
+from ..data import Dataset
+from ..validate import check_choice, check_int, check_real
 
 __all__ = [
     "PAPER_BINS",
@@ -41,10 +35,6 @@ __all__ = [
     "overlap_mask",
     "EnergyBinData",
     "energy_bin_data",
-    "DEFAULT_CONFIG",
-    "SWEEPS",
-    "SWEEP_OVERRIDES",
-    "run_config",
 ]
 
 #: The paper's four energy bins (inclusive) of the 8 x 8 lattice.
@@ -326,130 +316,3 @@ def energy_bin_data(
         n_inverted_dropped=int((~keep).sum()),
         test_seen=overlap_mask(train_spins, test_spins),
     )
-
-
-# ---------------------------------------------------------------------------
-# One run of the chapter's experiment, for sweeps and the CLI.
-
-#: The paper's defaults (Sec. 2), and the measurement settings of the chapter.
-DEFAULT_CONFIG: dict[str, Any] = {
-    "n_per_bin": 1000,  # training lattices per bin
-    "data_seed": 0,  # the data; the run seed sets the initial weights and dropout
-    "optimizer": "adam",  # "adam": L2 added to the gradient (reproduces the paper); "adamw": decoupled decay
-    "lr": 5e-4,
-    "weight_decay": 5e-4,
-    "init_scale": 7.0,  # c
-    "beta": 1.0,  # softmax inverse temperature
-    "width": 48,
-    "depth": 4,
-    "dropout": 0.0,
-    "n_epochs": 25_000,
-    "eval_every": 250,  # train and test accuracy
-    "snapshot_every": 500,  # sparsity, gradient PCA, confidence, other test sets
-    "n_pca_samples": 500,  # samples of each set in the gradient PCA
-    "detail_epochs": [],  # snapshot epochs that also keep 2-D gradient and activation projections
-}
-
-#: The sweeps of chapter 6: name -> (swept key, values, fixed overrides), 5 seeds per value, run
-#: at the quick scale with :data:`SWEEP_OVERRIDES` and archived (:func:`grokbook.store.archive`).
-#: The paper gives no values for beta, weight decay or c (figures only); these bracket its defaults.
-#: Its dropout sweep is at width 144 (Figs. 12-13); ours keeps width 48, a seventh of the cost.
-SWEEPS: dict[str, tuple[str, list[Any], dict[str, Any]]] = {
-    "beta": ("beta", [0.25, 0.5, 1.0, 2.0, 4.0], {}),
-    "weight_decay": ("weight_decay", [0.0, 2.5e-4, 5e-4, 1e-3, 2e-3], {}),
-    "init_scale": ("init_scale", [1.0, 3.0, 5.0, 7.0, 9.0], {}),
-    "dropout": ("dropout", [0.0, 0.02, 0.04, 0.1, 0.2], {}),
-}
-#: What the sweeps change in the quick config besides the swept key: fewer snapshots (9 instead of 41).
-SWEEP_OVERRIDES: dict[str, Any] = {"snapshot_every": 2500}
-
-_OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
-
-
-@lru_cache(maxsize=4)
-def _cached_data(n_per_bin: int, seed: int) -> EnergyBinData:
-    return energy_bin_data(n_per_bin=n_per_bin, seed=seed)
-
-
-def run_config(config: dict[str, Any], seed: int) -> dict[str, Any]:
-    """Train the paper's network once and measure it: JSON-able config -> dict of numbers.
-
-    ``config`` overrides :data:`DEFAULT_CONFIG` (unknown keys raise ValueError).
-    The run uses :func:`grokbook.train.train` with the loss
-    ``cross_entropy(..., beta=config["beta"])`` and, every ``snapshot_every``
-    epochs, :func:`grokbook.pca.snapshot_metrics`.
-
-    Returns:
-        a dict of floats and numpy arrays: ``epochs``, ``train_acc``, ``test_acc``,
-        ``train_loss``, ``test_loss`` (every ``eval_every`` epochs); ``t_fit``,
-        ``t_grok``, ``delay`` (NaN when a plateau is not reached); ``test_plateau``
-        (mean of the last 10% of the test curve) and ``test_at_fit`` (test accuracy
-        at t_fit): a run generalised late only if the first clearly exceeds the
-        second (a flat test curve also has an early "t_grok"); and, at the
-        snapshot epochs ``snapshot_epochs``, each array of
-        :func:`grokbook.pca.snapshot_metrics` (e.g. ``sparsity`` (n_snap, depth + 1),
-        ``n90_train``, ``acc_unseen``, ``acc_inverted``, ``confidence_test``); at each
-        of ``detail_epochs`` the projections as ``"grad_2d@<epoch>"``, ``"grad_correct@<epoch>"``,
-        ``"act_2d@<epoch>"``.
-    """
-    from .models import IsingMLP
-    from .pca import snapshot_metrics
-    from .train import cross_entropy, train
-
-    cfg = check_config(config, DEFAULT_CONFIG)
-    seed = check_int("seed", seed, minimum=0)
-    optimizer_cls = _OPTIMIZERS[check_choice("optimizer", cfg["optimizer"], _OPTIMIZERS)]
-    n_epochs = check_int("n_epochs", cfg["n_epochs"], minimum=1)
-    snapshot_every = check_int("snapshot_every", cfg["snapshot_every"], minimum=1)
-    data = _cached_data(check_int("n_per_bin", cfg["n_per_bin"], minimum=1), check_int("data_seed", cfg["data_seed"], minimum=0))
-    model = IsingMLP(width=cfg["width"], depth=cfg["depth"], init_scale=cfg["init_scale"], dropout=cfg["dropout"], seed=seed)
-    optimizer = optimizer_cls(model.parameters(), lr=check_real("lr", cfg["lr"], minimum=0.0, strict_minimum=True), weight_decay=check_real("weight_decay", cfg["weight_decay"], minimum=0.0))
-    beta = check_real("beta", cfg["beta"], minimum=0.0, strict_minimum=True)
-    extra = {"unseen": data.dataset("unseen"), "inverted": data.dataset("inverted")}
-    snapshot_epochs = tuple(range(0, n_epochs + 1, snapshot_every))
-    detail_epochs = tuple(check_int("detail_epochs", e, minimum=0, maximum=n_epochs) for e in cfg["detail_epochs"])
-    if not set(detail_epochs) <= set(snapshot_epochs):
-        raise ValueError(f"detail_epochs must be multiples of snapshot_every = {snapshot_every}, got {list(detail_epochs)}")
-    snapshot = partial(
-        snapshot_metrics,
-        beta=beta,
-        extra_tests={k: (d.X_test, d.y_test) for k, d in extra.items()},
-        n_pca_samples=check_int("n_pca_samples", cfg["n_pca_samples"], minimum=2),
-        detail_epochs=detail_epochs,
-        seed=seed,
-    )
-    history = train(
-        model,
-        data.dataset("random"),
-        optimizer,
-        n_epochs=n_epochs,
-        loss_fn=partial(cross_entropy, beta=beta),
-        eval_every=check_int("eval_every", cfg["eval_every"], minimum=1),
-        snapshot_epochs=snapshot_epochs,
-        snapshot=snapshot,
-        seed=seed,
-        progress=False,
-    )
-    t_fit, t_grok = history.t_fit(), history.t_grok()
-    result: dict[str, Any] = {
-        "epochs": history.epochs,
-        "train_acc": history.train_acc,
-        "test_acc": history.test_acc,
-        "train_loss": history.train_loss,
-        "test_loss": history.test_loss,
-        "t_fit": math.nan if t_fit is None else float(t_fit),
-        "t_grok": math.nan if t_grok is None else float(t_grok),
-    }
-    result["delay"] = result["t_grok"] - result["t_fit"]
-    tail = max(1, int(round(0.1 * len(history.epochs))))  # the plateau of t_grok (plateau_onset's default tail)
-    result["test_plateau"] = float(history.test_acc[-tail:].mean())
-    result["test_at_fit"] = float(np.interp(result["t_fit"], history.epochs, history.test_acc)) if t_fit is not None else math.nan
-    snap_epochs = sorted(history.snapshots)
-    result["snapshot_epochs"] = np.asarray(snap_epochs)
-    common = set.intersection(*(set(history.snapshots[e]) for e in snap_epochs))
-    for key in sorted(common):
-        result[key] = np.asarray([history.snapshots[e][key] for e in snap_epochs])
-    for epoch in detail_epochs:
-        for key in sorted(set(history.snapshots[epoch]) - common):
-            result[f"{key}@{epoch}"] = history.snapshots[epoch][key]
-    return result
