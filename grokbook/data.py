@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import torch
 
+from .losses import IGNORE_INDEX
+
 __all__ = ["Dataset"]
 
 
@@ -23,7 +25,11 @@ class Dataset:
         y_train: int64 tensor (n_train,) of class labels in [0, n_classes), or
             (n_train, ...) for several labels per example (e.g. one per cell of
             a cellular automaton); the model then returns logits (n_train, ..., n_classes).
-        X_test, y_test: the same for the test set.
+            A label :data:`grokbook.losses.IGNORE_INDEX` marks a cell that does
+            not exist (left out of losses and accuracies).
+        X_test, y_test: the same for the test set; with several labels per
+            example, the label axes may have other lengths than the training
+            set's (e.g. longer test strings), the feature axes after them not.
         n_classes: number of classes.
     """
 
@@ -44,7 +50,10 @@ class Dataset:
                 raise ValueError(f"y_{split} must have shape ({len(X)},) or ({len(X)}, ...), got {tuple(y.shape)}")
             if y.dtype != torch.int64:
                 raise TypeError(f"y_{split} must be int64 class labels, got {y.dtype}")
-            if len(y) and (y.min() < 0 or y.max() >= self.n_classes):
-                raise ValueError(f"y_{split} must hold labels in [0, {self.n_classes}), got range [{int(y.min())}, {int(y.max())}]")
-        if self.X_train.shape[1:] != self.X_test.shape[1:]:
+            labels = y[y != IGNORE_INDEX]
+            if len(labels) and (labels.min() < 0 or labels.max() >= self.n_classes):
+                raise ValueError(
+                    f"y_{split} must hold labels in [0, {self.n_classes}) or IGNORE_INDEX, got range [{int(labels.min())}, {int(labels.max())}]"
+                )
+        if self.y_train.ndim != self.y_test.ndim or self.X_train.shape[self.y_train.ndim :] != self.X_test.shape[self.y_test.ndim :]:
             raise ValueError(f"X_train and X_test must have the same feature shape, got {tuple(self.X_train.shape[1:])} and {tuple(self.X_test.shape[1:])}")

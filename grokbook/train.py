@@ -17,19 +17,20 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch.func import vmap
 from tqdm import tqdm
 
 from . import curves
 from .data import Dataset
 from .ensemble import Ensemble
-from .validate import check_int, check_real
+from .losses import accuracy, cross_entropy
+from .validate import check_int
 
-__all__ = ["History", "train", "cross_entropy", "torch_threads"]
+__all__ = ["History", "train", "cross_entropy", "torch_threads"]  # cross_entropy: re-exported from .losses
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 SnapshotFn = Callable[[torch.nn.Module, Dataset, int], dict[str, Any]]
+PenaltyFn = Callable[[dict[str, torch.Tensor]], torch.Tensor]
 
 
 @contextmanager
@@ -47,14 +48,6 @@ def torch_threads(n: int) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(previous)
-
-
-def cross_entropy(logits: torch.Tensor, y: torch.Tensor, beta: float = 1.0) -> torch.Tensor:
-    """Mean cross-entropy of softmax(beta * logits) over every label; beta is the softmax inverse temperature.
-
-    logits (n, ..., n_classes) and labels y (n, ...): several labels per example are averaged.
-    """
-    return F.cross_entropy(beta * logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
 
 
 @dataclass
@@ -123,12 +116,18 @@ def _member_losses(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor, los
     return loss_fn(logits, y).unsqueeze(0), logits.unsqueeze(0)
 
 
+def _penalty(model: torch.nn.Module, penalty: PenaltyFn) -> torch.Tensor:
+    """The penalty of the trainable parameters: of the model, or the sum of the members' (one vmapped call)."""
+    if isinstance(model, Ensemble):
+        return vmap(penalty)(model.member_parameters(trainable=True)).sum()
+    return penalty({name: p for name, p in model.named_parameters() if p.requires_grad})
+
+
 @torch.no_grad()
 def _evaluate(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor, loss_fn: LossFn) -> list[tuple[float, float]]:
-    """(loss, accuracy) of each member."""
+    """(loss, accuracy) of each member; labels equal to ``losses.IGNORE_INDEX`` are not counted."""
     losses, logits = _member_losses(model, X, y, loss_fn)
-    accuracies = (logits.argmax(dim=-1) == y).float().flatten(1).mean(dim=1)
-    return list(zip(losses.tolist(), accuracies.tolist()))
+    return list(zip(losses.tolist(), accuracy(logits, y).tolist()))
 
 
 def train(
@@ -142,6 +141,7 @@ def train(
     batch_size: int | None = None,
     snapshot_epochs: tuple[int, ...] = (),
     snapshot: SnapshotFn | None = None,
+    penalty: PenaltyFn | None = None,
     seed: int = 0,
     progress: bool = True,
 ) -> History | list[History]:
@@ -158,7 +158,23 @@ def train(
     An :class:`grokbook.ensemble.Ensemble` trains all its members at once:
     the loss is the sum of the members' losses, each member is evaluated and
     snapshotted on its own (``snapshot`` receives ``model.member(i)``), and the
-    result is one History per member.
+    result is one History per member.  Its members may hold frozen tensors
+    (buffers, parameters with ``requires_grad=False``), which stay as they are.
+
+    Per-cell masks: labels equal to :data:`grokbook.losses.IGNORE_INDEX` mark
+    cells that do not exist; the default loss leaves them out of its mean
+    (give a ``loss_fn`` that does the same, e.g.
+    :func:`grokbook.losses.masked_mse_one_hot`) and the recorded accuracies
+    count only the other cells.
+
+    The objective of a step is ``sum over members of loss_fn(member's logits,
+    y) + penalty(member's trainable parameters)``.  For a plain model,
+    ``penalty`` gets ``{name: parameter}`` of its trainable parameters; for an
+    Ensemble it is vmapped over the members' stacked parameters, so each
+    member pays its own penalty and the sum of the members' penalties is the
+    penalty on the stacked parameters (:class:`grokbook.losses.WeightPenalty`
+    gives L1/L2 strengths).  The recorded losses are ``loss_fn``'s, without
+    the penalty.
 
     Args:
         model: maps a batch of inputs to logits (batch, n_classes), or an Ensemble.
@@ -171,6 +187,7 @@ def train(
         snapshot_epochs: epochs at which to call ``snapshot(model, data, epoch)``
             and store its result in ``History.snapshots``.
         snapshot: the snapshot callback (required with ``snapshot_epochs``).
+        penalty: parameters (name -> tensor) -> scalar added to a member's loss, or None.
         seed: seeds the minibatch order and dropout, >= 0.
         progress: show a tqdm bar (silenced by the environment variable TQDM_DISABLE).
     """
@@ -183,6 +200,8 @@ def train(
     snapshot_epochs = tuple(sorted({check_int("snapshot_epochs", e, minimum=0, maximum=n_epochs) for e in snapshot_epochs}))
     if snapshot_epochs and snapshot is None:
         raise ValueError("snapshot must be given when snapshot_epochs is not empty")
+    if penalty is not None and not callable(penalty):
+        raise TypeError(f"penalty must be a callable of the parameters or None, got {type(penalty).__name__}")
 
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)  # dropout masks
@@ -218,7 +237,10 @@ def train(
             for start in range(0, n_train, batch_size or n_train):
                 index = order[start : start + batch_size] if order is not None else slice(None)
                 optimizer.zero_grad(set_to_none=True)
-                _member_losses(model, data.X_train[index], data.y_train[index], loss_fn)[0].sum().backward()
+                objective = _member_losses(model, data.X_train[index], data.y_train[index], loss_fn)[0].sum()
+                if penalty is not None:
+                    objective = objective + _penalty(model, penalty)
+                objective.backward()
                 optimizer.step()
             if epoch % eval_every == 0 or epoch == n_epochs:
                 record(epoch)

@@ -1,11 +1,14 @@
-"""Rule-30 data against the Wolfram lookup table, and the padded tensor network against the unpadded one."""
+"""Rule-30 data against the Wolfram lookup table; the task's runs through train(); the aligned exponent."""
 
 import numpy as np
 import pytest
 import torch
 
-from grokbook import automata, rules
-from grokbook.train import cross_entropy
+from grokbook.losses import IGNORE_INDEX
+from grokbook.tasks import automata
+from grokbook.tasks import automata_data as data_module
+from grokbook.tensor_network import ABSENT
+from grokbook.train import train
 
 
 def rule30_by_table(x: np.ndarray) -> np.ndarray:
@@ -19,102 +22,93 @@ def rule30_by_table(x: np.ndarray) -> np.ndarray:
 
 
 def test_rule30_matches_wolfram_table_and_composes():
-    x = automata.random_strings(50, 17, seed=3)
+    x = data_module.random_strings(50, 17, seed=3)
     expected = x.numpy()
     for j in range(1, 4):
         expected = rule30_by_table(expected)
-        np.testing.assert_array_equal(automata.rule30(x, j).numpy(), expected)
+        np.testing.assert_array_equal(data_module.rule30(x, j).numpy(), expected)
 
 
 def test_rule30_is_2j_plus_1_local_in_the_bulk():
-    x = automata.random_strings(200, 21, seed=0)
+    x = data_module.random_strings(200, 21, seed=0)
     j, i = 2, 10
     for offset in range(-5, 6):
         flipped = x.clone()
         flipped[:, i + offset] ^= 1
-        changed = (automata.rule30(flipped, j)[:, i] != automata.rule30(x, j)[:, i]).any()
+        changed = (data_module.rule30(flipped, j)[:, i] != data_module.rule30(x, j)[:, i]).any()
         assert bool(changed) == (abs(offset) <= j)  # depends on every cell within j, none beyond
 
 
 def test_all_strings_are_every_binary_string():
-    X = automata.all_strings(5)
+    X = data_module.all_strings(5)
     assert X.shape == (32, 5)
     assert len({tuple(row.tolist()) for row in X}) == 32
     np.testing.assert_array_equal(X @ (2 ** torch.arange(4, -1, -1)), torch.arange(32))
 
 
 def test_random_crop_is_a_window_with_recomputed_labels():
-    x = automata.random_strings(8, 10, seed=1)
+    x = data_module.random_strings(8, 10, seed=1)
     generator = torch.Generator().manual_seed(0)
     lengths = set()
     for _ in range(40):
-        window, labels = automata.random_crop(x, 6, 10, 2, generator=generator)
+        window, labels = data_module.random_crop(x, 6, 10, 2, generator=generator)
         length = window.shape[1]
         lengths.add(length)
         assert 6 <= length <= 10
         offsets = [o for o in range(10 - length + 1) if torch.equal(x[:, o : o + length], window)]
         assert offsets
-        assert torch.equal(labels, automata.rule30(window, 2))
+        assert torch.equal(labels, data_module.rule30(window, 2))
     assert lengths == set(range(6, 11))
 
 
 def test_crop_dataset_holds_every_window_once():
-    data = automata.crop_dataset(3, 6, 1, n_held_out=5, seed=0)
+    data = data_module.crop_dataset(3, 6, 1, n_held_out=5, seed=0)
     X = torch.cat([data.X_train, data.X_test])
     y = torch.cat([data.y_train, data.y_test])
     assert len(X) == 8 + 16 + 32 + 64 and len(data.X_test) == 5
-    assert not (data.X_test == rules.ABSENT).any()  # held out: strings of the longest length
+    assert not (data.X_test == ABSENT).any()  # held out: strings of the longest length
     seen = set()
     for row, labels in zip(X, y):
-        present = row != rules.ABSENT
+        present = row != ABSENT
         assert present[present.nonzero()[0, 0] :].all()  # padding only at the left end
-        assert not labels[~present].any()
-        assert torch.equal(labels[present], automata.rule30(row[present][None], 1)[0])
+        assert torch.all(labels[~present] == IGNORE_INDEX)
+        assert torch.equal(labels[present], data_module.rule30(row[present][None], 1)[0])
         seen.add(tuple(row[present].tolist()))
     assert len(seen) == len(X)
-
-
-def test_padded_strings_get_the_unpadded_logits():
-    network = rules.TensorNetworkAttention(4, seed=2)
-    model = rules.CellLogits(network)
-    x = automata.random_strings(6, 5, seed=4)
-    padded = torch.nn.functional.pad(x, (3, 0), value=rules.ABSENT)
-    logits = model(padded)  # (6, 8, 2)
-    torch.testing.assert_close(logits[:, 3:, 1], network(x), rtol=1e-10, atol=0)  # each absent site renormalises: 1e-12 each
-    assert torch.all(logits[:, 3:, 0] == 0)
-    # absent sites: class 0 with zero loss and no gradient
-    y = torch.zeros(6, 8, dtype=torch.long)
-    y[:, 3:] = automata.rule30(x, 1)
-    loss_all = cross_entropy(logits, y) * 8
-    loss_present = cross_entropy(logits[:, 3:], y[:, 3:]) * 5
-    torch.testing.assert_close(loss_all, loss_present, rtol=1e-12, atol=0)
-    # the (0, z) pair is the logistic loss of z
-    z = network(x)
-    torch.testing.assert_close(loss_present / 5, torch.nn.functional.binary_cross_entropy_with_logits(z, y[:, 3:].double()))
 
 
 def test_run_config_records_curves_and_rejects_bad_configs():
     config = {"d": 3, "L_min": 3, "L_max": 4, "n_held_out": 2, "n_epochs": 4, "snapshot_every": 2, "n_long": 4, "L_long": 30, "batch_size": 8}
     out = automata.run_config(config, 0)
     np.testing.assert_array_equal(out["epochs"], [0, 2, 4])
-    for key in ("train_acc", "held_out_acc", "long_acc"):
+    np.testing.assert_array_equal(out["snapshot_epochs"], [0, 2, 4])
+    for key in ("train_acc", "test_acc", "held_out_acc"):
         assert out[key].shape == (3,) and np.all((out[key] >= 0) & (out[key] <= 1))
     assert np.all((out["rep_dimension"] >= 1) & (out["rep_dimension"] <= 3 + 1e-9))  # exp(S) of d = 3 directions
+    for key in ("t_fit", "t_grok", "t_99", "t_long", "t_dimension", "wall_time"):
+        assert isinstance(out[key], float)
     with pytest.raises(ValueError, match="unknown keys"):
         automata.run_config({"D": 3}, 0)
     with pytest.raises(ValueError, match="lr"):
         automata.run_config({"lr": 0.0}, 0)
 
 
+def test_build_returns_what_train_needs():
+    setup = automata.build({"d": 3, "L_min": 3, "L_max": 4, "n_held_out": 2, "n_long": 4, "L_long": 30}, 2)
+    assert setup.data.X_test.shape == (4, 30) and setup.data.X_train.shape[1] == 4
+    history = train(setup.model, setup.data, setup.optimizer, n_epochs=2, loss_fn=setup.loss_fn, progress=False)
+    assert history.train_acc.shape == (2,)
+
+
 @pytest.mark.parametrize(
     "call, match",
     [
-        (lambda: automata.rule30(torch.zeros(2, 3, dtype=torch.long), 0), "j"),
-        (lambda: automata.rule30(torch.full((2, 3), 2), 1), "0 and 1"),
-        (lambda: automata.all_strings(0), "L"),
-        (lambda: automata.crop_dataset(5, 4, 1), "L_min"),
-        (lambda: automata.crop_dataset(2, 4, 1, n_held_out=16), "n_held_out"),
-        (lambda: automata.random_crop(torch.zeros(2, 5, dtype=torch.long), 3, 6, 1, generator=torch.Generator()), "L_max"),
+        (lambda: data_module.rule30(torch.zeros(2, 3, dtype=torch.long), 0), "j"),
+        (lambda: data_module.rule30(torch.full((2, 3), 2), 1), "0 and 1"),
+        (lambda: data_module.all_strings(0), "L"),
+        (lambda: data_module.crop_dataset(5, 4, 1), "L_min"),
+        (lambda: data_module.crop_dataset(2, 4, 1, n_held_out=16), "n_held_out"),
+        (lambda: data_module.random_crop(torch.zeros(2, 5, dtype=torch.long), 3, 6, 1, generator=torch.Generator()), "L_max"),
     ],
 )
 def test_bad_arguments_raise_value_error_naming_them(call, match):
@@ -126,21 +120,34 @@ TINY = {"d": 2, "L_min": 3, "L_max": 5, "n_held_out": 2, "batch_size": 16, "n_ep
 
 
 def test_ensemble_members_train_as_if_alone():
-    together = automata.run_ensemble(TINY, [3, 4], l1=[0.0, 1e-3])
-    alone = automata.run_ensemble(TINY, [3])  # same first seed: same data and batches
-    np.testing.assert_array_equal(together["long_error"][:, 0], alone["long_error"][:, 0])
-    np.testing.assert_array_equal(together["train_error"][:, 0], alone["train_error"][:, 0])
+    together = automata.train_ensemble(TINY, [3, 4])
+    alone = automata.train_ensemble(TINY, [3])  # same first seed: same data and batches
+    np.testing.assert_allclose(together["long_error"][:, 0], alone["long_error"][:, 0], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(together["train_error"][:, 0], alone["train_error"][:, 0], rtol=0, atol=1e-6)
     assert together["long_error"].shape == (TINY["n_epochs"] + 1, 2)
     assert np.all((together["long_error"] >= 0) & (together["long_error"] <= 1))
+    for key in ("t_fit", "t_grok", "t_zero"):
+        assert together[key].shape == (2,)
 
 
 def test_frozen_ensemble_starts_where_the_trainable_one_does_and_keeps_its_attention():
-    frozen = automata.run_ensemble({**TINY, "freeze_A": True}, [5, 6])
-    trainable = automata.run_ensemble(TINY, [5, 6])
-    np.testing.assert_array_equal(frozen["long_error"][0], trainable["long_error"][0])  # cached environments = forward pass
+    frozen = automata.train_ensemble({**TINY, "freeze_A": True}, [5, 6])
+    trainable = automata.train_ensemble(TINY, [5, 6])
+    np.testing.assert_array_equal(frozen["long_error"][0], trainable["long_error"][0])  # remembered features = forward pass
     np.testing.assert_array_equal(frozen["train_error"][0], trainable["train_error"][0])
-    shared = automata.run_ensemble({**TINY, "A_seed": 9}, [1, 2])
-    assert shared["long_error"].shape == (TINY["n_epochs"] + 1, 2)
+    setup = automata.build_ensemble({**TINY, "freeze_A": True, "A_seed": 9}, [1, 2])
+    assert [name for name, _ in setup.model.named_parameters()] == ["stacked.0"]  # B only: A is a shared buffer
+    A = setup.model.member(1).network.A.clone()
+    train(setup.model, setup.data, setup.optimizer, n_epochs=2, loss_fn=setup.loss_fn, batch_size=16, progress=False)
+    assert torch.equal(setup.model.member(0).network.A, A) and torch.equal(setup.model.member(1).network.A, A)
+
+
+def test_l1_penalty_changes_only_the_penalised_run():
+    plain, penalised = automata.train_ensemble(TINY, [3]), automata.train_ensemble(TINY, [3], l1=0.05)
+    np.testing.assert_array_equal(plain["long_error"][0], penalised["long_error"][0])
+    assert not np.array_equal(plain["train_error"], penalised["train_error"]) or not np.array_equal(
+        plain["long_error"], penalised["long_error"]
+    )
 
 
 def test_l2_in_the_loss_is_adams_weight_decay():
@@ -179,19 +186,17 @@ def test_aligned_exponent_recovers_a_power_law():
 def test_run_exponent_config_and_its_validation():
     out = automata.run_exponent_config({**TINY, "n_models": 2, "l2": 1e-3}, 1)
     assert out["long_error"].shape == (TINY["n_epochs"] + 1, 2) and out["n_aligned"] == 0 and np.isnan(out["nu"])
-    with pytest.raises(ValueError, match="l1"):
-        automata.run_ensemble(TINY, [1, 2], l1=[0.0])
     with pytest.raises(ValueError, match="l2"):
-        automata.run_ensemble(TINY, [1], l2=-1.0)
+        automata.train_ensemble(TINY, [1], l2=-1.0)
     with pytest.raises(ValueError, match="seeds"):
-        automata.run_ensemble(TINY, [])
+        automata.train_ensemble(TINY, [])
     with pytest.raises(ValueError, match="bogus"):
-        automata.run_ensemble({"bogus": 1}, [1])
+        automata.train_ensemble({"bogus": 1}, [1])
 
 
 def test_long_test_strings_have_both_parities():
-    X, y = automata.long_test_strings(6, 11, 2, seed=4)
-    assert torch.all(X[1::2, 0] == rules.ABSENT) and torch.all(X[0::2] != rules.ABSENT)
+    X, y = data_module.long_test_strings(6, 11, 2, seed=4)
+    assert torch.all(X[1::2, 0] == ABSENT) and torch.all(X[0::2] != ABSENT) and torch.all(y[1::2, 0] == IGNORE_INDEX)
     for row in range(6):
         start = row % 2
-        np.testing.assert_array_equal(y[row, start:].numpy(), automata.rule30(X[row : row + 1, start:], 2)[0].numpy())
+        np.testing.assert_array_equal(y[row, start:].numpy(), data_module.rule30(X[row : row + 1, start:], 2)[0].numpy())

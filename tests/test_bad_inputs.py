@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 import torch
 
-from grokbook import curves, ising, solvable, stats, train
+from grokbook import curves, ising, losses, solvable, solvable_sim, stats, tensor_network, train
 from grokbook import experiments as experiments_module
 from grokbook import probes
 from grokbook.data import Dataset
+from grokbook.ensemble import Ensemble
 from grokbook.models import QuadraticMLP, XORMLP
 from grokbook.plots import show_spins
 from grokbook.tasks import ising_bins, ising_phase, modular, xor
@@ -65,6 +66,12 @@ CASES = [
     ("train n_epochs=0", lambda: tiny_train(n_epochs=0), ValueError, "n_epochs"),
     ("train batch_size too big", lambda: tiny_train(n_epochs=1, batch_size=5), ValueError, "batch_size"),
     ("train seed=-3", lambda: tiny_train(n_epochs=1, seed=-3), ValueError, "seed"),
+    ("train penalty not callable", lambda: tiny_train(n_epochs=1, penalty=0.1), TypeError, "penalty"),
+    ("Dataset label -1", lambda: Dataset(X4, Y4 - 1, X4, Y4, n_classes=2), ValueError, "y_train"),
+    ("WeightPenalty l2<0", lambda: losses.WeightPenalty(l2=-1.0), ValueError, "l2"),
+    ("Ensemble with batch norm", lambda: Ensemble([torch.nn.BatchNorm1d(3)]), ValueError, "members"),
+    ("CellLogits network", lambda: tensor_network.CellLogits(3), TypeError, "network"),
+    ("exponent_from_trajectory eps", lambda: solvable_sim.exponent_from_trajectory(np.ones(5), np.arange(5.0), 0.0), ValueError, "eps"),
     ("settle_time shapes", lambda: curves.settle_time(np.arange(3), np.arange(4)), ValueError, "epochs"),
     ("settle_time tail=0", lambda: curves.settle_time(np.arange(3), np.arange(3), tail=0.0), ValueError, "tail"),
     ("t_grok min_rise=2", lambda: curves.t_grok(np.arange(3), np.ones(3), np.ones(3), min_rise=2.0), ValueError, "min_rise"),

@@ -83,3 +83,56 @@ def test_bad_members(make, name):
 def test_bad_member_index():
     with pytest.raises(ValueError, match=r"\bi\b"):
         Ensemble(members(2)).member(2)
+
+
+class Scaled(torch.nn.Module):
+    """A linear layer times a frozen scale (a buffer) and a frozen offset (a parameter without gradient)."""
+
+    def __init__(self, seed: int, scale: float) -> None:
+        super().__init__()
+        torch.manual_seed(seed)
+        self.linear = torch.nn.Linear(6, 2)
+        self.register_buffer("scale", torch.full((2,), scale))
+        self.offset = torch.nn.Parameter(torch.randn(2), requires_grad=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear(x) * self.scale + self.offset
+
+
+@pytest.mark.parametrize("scales, shared", [((2.0, 2.0, 2.0), True), ((1.0, 2.0, 3.0), False)])
+def test_buffers_are_shared_or_stacked_and_frozen_tensors_stay_frozen(scales, shared):
+    nets = [Scaled(s, scale) for s, scale in enumerate(scales)]
+    ensemble = Ensemble(nets)
+    assert ensemble.shared == [shared]
+    X = tiny_dataset().X_train
+    for i, net in enumerate(nets):
+        torch.testing.assert_close(ensemble(X)[i], net(X))
+    offsets = ensemble.member_parameters()["offset"].detach().clone()
+    train(ensemble, tiny_dataset(), torch.optim.Adam(ensemble.parameters(), lr=0.1), n_epochs=5, progress=False)
+    assert torch.equal(ensemble.member_parameters()["offset"], offsets)  # frozen parameter unchanged
+    assert list(ensemble.member_parameters(trainable=True)) == ["linear.weight", "linear.bias"]
+    for i, (net, scale) in enumerate(zip(nets, scales)):
+        member = ensemble.member(i)
+        assert torch.equal(member.scale, torch.full((2,), scale)) and torch.equal(member.offset, net.offset)
+        assert not torch.equal(member.linear.weight, net.linear.weight)  # trained
+
+
+def test_penalty_of_the_ensemble_is_the_sum_of_the_members_penalties():
+    from grokbook.losses import WeightPenalty
+    from grokbook.train import _penalty
+
+    nets = [Scaled(s, 1.0) for s in range(3)]
+    penalty = WeightPenalty(l1=0.3, l2=0.7)
+    trainable = [{n: p for n, p in net.named_parameters() if p.requires_grad} for net in nets]
+    expected = sum(penalty(params) for params in trainable)
+    torch.testing.assert_close(_penalty(Ensemble(nets), penalty), expected)
+    torch.testing.assert_close(_penalty(nets[0], penalty), penalty(trainable[0]))
+    # trained with the penalty, each member follows its own penalised run
+    data = tiny_dataset()
+    ensemble = Ensemble(nets)
+    together = train(ensemble, data, torch.optim.Adam(ensemble.parameters(), lr=1e-2), n_epochs=20, penalty=penalty, progress=False)
+    for i in range(3):
+        net = Scaled(i, 1.0)
+        apart = train(net, data, torch.optim.Adam(net.parameters(), lr=1e-2), n_epochs=20, penalty=penalty, progress=False)
+        np.testing.assert_allclose(together[i].train_loss, apart.train_loss, rtol=1e-5)
+        torch.testing.assert_close(ensemble.member(i).linear.weight, net.linear.weight, rtol=1e-5, atol=1e-6)

@@ -119,12 +119,12 @@ def test_ball_error_vanishes_with_the_critical_exponent(D):
 
 
 def test_start_in_gap_probability_monte_carlo():
-    from grokbook import rules
+    from grokbook import solvable_sim
 
     N, D, eps, S = 10, 10, 1.01, 20_000
-    X, y = rules.ball_training_sets(S, N, D, eps, seed=4)
+    X, y = solvable_sim.ball_training_sets(S, N, D, eps, seed=4)
     a = np.einsum("snd,n->sd", X, y) / (2 * N)
-    p_hat = np.mean(eps * rules.ball_cos_theta(a) >= 1)
+    p_hat = np.mean(eps * solvable_sim.ball_cos_theta(a) >= 1)
     p = solvable.ball_start_in_gap_probability(N, D, eps)
     # the formula is a CLT approximation (it neglects the fluctuation of a_1); at this size it is within 4 SE
     assert abs(p_hat - p) < 4 * math.sqrt(p * (1 - p) / S)

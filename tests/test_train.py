@@ -94,3 +94,68 @@ def test_torch_threads_sets_and_restores_the_count():
     with pytest.raises(ValueError, match=r"\bn\b"):
         with torch_threads(0):
             pass
+
+
+def test_stored_reference_is_reproduced_bitwise():
+    """A plain run and an Ensemble run, against numbers stored before masks and penalties existed (tests/data)."""
+    import hashlib
+    import json
+    from pathlib import Path
+
+    from grokbook.ensemble import Ensemble
+
+    def digest(model):
+        h = hashlib.sha256()
+        for name, t in sorted(model.state_dict().items()):
+            h.update(name.encode())
+            h.update(t.detach().contiguous().numpy().tobytes())
+        return h.hexdigest()
+
+    def curves(h):
+        return {k: [float(v).hex() for v in getattr(h, k)] for k in ("train_loss", "train_acc", "test_loss", "test_acc")}
+
+    reference = json.loads((Path(__file__).parent / "data" / "train_reference.json").read_text())
+    with torch.random.fork_rng():
+        previous = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            torch.manual_seed(7)
+            model = torch.nn.Sequential(torch.nn.Linear(5, 16), torch.nn.ReLU(), torch.nn.Dropout(0.1), torch.nn.Linear(16, 2))
+            h = train(model, tiny_dataset(), torch.optim.Adam(model.parameters(), lr=1e-2), n_epochs=40, eval_every=5, batch_size=32, seed=7, progress=False)
+            assert curves(h) | {"state": digest(model)} == reference["plain"]
+            members = []
+            for s in range(3):
+                torch.manual_seed(s)
+                members.append(torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.Tanh(), torch.nn.Dropout(0.1), torch.nn.Linear(8, 2)))
+            ensemble = Ensemble(members)
+            optimizer = torch.optim.SGD(ensemble.parameters(), lr=0.1, momentum=0.9)
+            histories = train(ensemble, tiny_dataset(), optimizer, n_epochs=30, eval_every=10, seed=2, progress=False)
+            assert [curves(h) for h in histories] == reference["ensemble"]
+            assert [digest(ensemble.member(i)) for i in range(3)] == reference["ensemble_state"]
+        finally:
+            torch.set_num_threads(previous)
+
+
+def test_ignored_labels_drop_out_of_loss_and_accuracy():
+    from grokbook.losses import IGNORE_INDEX
+
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(40, 3, generator=g)
+    y = torch.stack([(X[:, 0] > 0).long(), torch.full((40,), IGNORE_INDEX)], dim=1)  # (n, 2): the second cell absent
+
+    class PerCell(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.linear = torch.nn.Linear(3, 2)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.stack([self.linear(x), torch.tensor([0.0, 1e3]).expand(len(x), 2)], dim=1)  # absent cell: wrong
+
+    torch.manual_seed(0)
+    model = PerCell()
+    data = Dataset(X[:30], y[:30], X[30:], y[30:], n_classes=2)
+    history = train(model, data, torch.optim.Adam(model.parameters(), lr=0.05), n_epochs=60, eval_every=60, progress=False)
+    assert history.train_acc[-1] > 0.9  # the absent cell, always wrong, is not counted
+    assert history.train_loss[-1] < 0.3  # nor its loss of 1e3
+    with pytest.raises(TypeError, match="penalty"):
+        train(model, data, torch.optim.SGD(model.parameters(), lr=0.1), n_epochs=1, penalty=3.0, progress=False)

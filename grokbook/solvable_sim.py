@@ -1,4 +1,4 @@
-"""Simulations of the rule-learning models of Zunkovic & Ilievski (arXiv 2210.15435).
+"""Simulations of the solvable rule-learning models of Zunkovic & Ilievski (arXiv 2210.15435).
 
 * Model A (1-D exponential) trained by gradient descent on thousands of
   independent training sets at once (one numpy array per quantity, one entry
@@ -7,13 +7,8 @@
   is quadratic, so the flow is a matrix exponential), the time at which the
   decision boundary enters the gap, and the critical exponent measured from
   the test error just before it: :func:`ball_training_sets`,
-  :func:`ball_flow`, :func:`critical_exponent_fit`.
-* The uniform tensor-network attention model, whose prediction at site i is
-  l_{i-1}^T B^{(x_i)} r_{i+1} with left/right environments built from A, and
-  its exact map, for frozen A, onto a perceptron with D = 2 d^2 inputs:
-  :class:`TensorNetworkAttention`, :func:`perceptron_features`; its per-cell
-  logits for the book's training loop, on strings of several lengths padded
-  with absent sites: :class:`CellLogits`.
+  :func:`ball_flow`, :func:`critical_exponent_fit`; the same fit on one
+  discrete trajectory of Model A: :func:`exponent_from_trajectory`.
 
 The exact formulas these are compared with live in :mod:`grokbook.solvable`.
 """
@@ -23,10 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 from scipy import stats
 
-from . import solvable
+from . import curves, solvable
 from .validate import check_int, check_real
 
 __all__ = [
@@ -38,16 +32,8 @@ __all__ = [
     "gap_entry_time",
     "ExponentFit",
     "critical_exponent_fit",
-    "TensorNetworkAttention",
-    "perceptron_features",
-    "ABSENT",
-    "CellLogits",
-    "TensorNetworkEnsemble",
-    "check_strings",
+    "exponent_from_trajectory",
 ]
-
-#: Input value of an absent site: left padding that lets strings of several lengths share one tensor.
-ABSENT = 2
 
 
 # ---------------------------------------------------------------- Model A
@@ -64,14 +50,14 @@ class ExponentialRuns:
     xbar: np.ndarray  # (S,) mean of the 2N training inputs
     x_min: np.ndarray  # (S,) smallest positive offset e (positive input eps + x_min)
     t_fit: np.ndarray  # (S,) first time the training error is zero
-    t_eps: np.ndarray  # (S,) first time the test error is zero (|b| <= eps)
+    t_eps: np.ndarray  # (S,) first time the test error is zero (|b| <= eps): the epoch-like "t_grok" of this model
     b_final: np.ndarray  # (S,) threshold at t_max
     times: np.ndarray  # (T,) times of the recorded trajectories
     b_recorded: np.ndarray  # (n_record, T) thresholds of the first n_record sets
 
     @property
-    def t_grok(self) -> np.ndarray:
-        """(S,) grokking time t_eps - t_fit (inf where the set does not generalise)."""
+    def delay(self) -> np.ndarray:
+        """(S,) grokking time t_G = t_eps - t_fit (A8), a duration (inf where the set does not generalise)."""
         with np.errstate(invalid="ignore"):
             return np.where(np.isfinite(self.t_eps), self.t_eps - self.t_fit, np.inf)
 
@@ -299,8 +285,7 @@ def critical_exponent_fit(
         s = np.geomspace(lo, hi, 30)  # (K,)
         w = ball_flow(X[ok], y, lambda2, w0[ok], t_eps[ok, None] - s[None, :])  # (S', K, D)
         log_error = np.log(solvable.test_error_ball(ball_cos_theta(w), eps, D))  # (S', K)
-        design = np.stack([np.ones_like(s), np.log(s), s], axis=1)  # (K, 3)
-        return np.linalg.lstsq(design, log_error.T, rcond=None)[0][1]  # (S',)
+        return _exponent(s, log_error.T)  # (S',)
 
     per_set = fit(lo, hi)
     mean, se = per_set.mean(), per_set.std(ddof=1) / np.sqrt(per_set.size)
@@ -309,207 +294,48 @@ def critical_exponent_fit(
     return ExponentFit(D=D, per_set=per_set, nu=float(mean), systematic=float(systematic), ci=(float(mean - half), float(mean + half)), theory=(D + 1) / 2)
 
 
-# ---------------------------------------------------------------- tensor network
+def _exponent(s: np.ndarray, log_error: np.ndarray) -> np.ndarray:
+    """nu of the least-squares fit ln E = c + nu ln s + k s; s (K,), log_error (K,) or (K, S) -> () or (S,).
+
+    The k s term absorbs the curvature of the trajectory, so nu is the
+    exponent of the s -> 0 limit.
+    """
+    design = np.stack([np.ones_like(s), np.log(s), s], axis=1)  # (K, 3)
+    return np.linalg.lstsq(design, log_error, rcond=None)[0][1]
 
 
-class TensorNetworkAttention(torch.nn.Module):
-    """Uniform tensor-network attention on binary strings (open boundaries).
+def exponent_from_trajectory(
+    b: np.ndarray, times: np.ndarray, eps: float, *, window: tuple[float, float] = (0.01, 0.3)
+) -> tuple[float, float]:
+    """nu of Model A from one discrete trajectory b(times): the fit of :func:`critical_exponent_fit` on (A3).
 
-    Parameters: the attention tensor A and the transformation tensor B, both
-    (d, d, 2), the same at every site.  For a string x of length L the left
-    environment of site i is l_i = normalise(l_{i-1} A^{(x_i)}) from a fixed
-    boundary vector l_{-1} = (1, ..., 1)/sqrt(d), the right one
-    r_i = normalise(A^{(x_i)} r_{i+1}) likewise, and the logit at site i is
-
-        z_i = l_{i-1}^T B^{(x_i)} r_{i+1},
-
-    so the environments ("attention") summarise everything left and right of
-    site i and B reads out the label.  Output: sigmoid(z_i), the probability
-    that the label of site i is 1.
+    t_eps is the first passage of b through eps, interpolated linearly
+    between the two recorded steps around it
+    (:func:`grokbook.curves.crossing_time`); the test error (A3) at the
+    recorded times with s = t_eps - t in ``window`` is fitted by
+    ln E = c + nu ln s + k s.
 
     Args:
-        d: bond dimension, >= 1.
-        freeze_A: if True, A is a buffer (not trained).
-        seed: seed of the N(0, 1) initialisation.
+        b: (T,) thresholds falling from above eps (a row of ``ExponentialRuns.b_recorded``).
+        times: (T,) their times.
+        eps: gap half-width, > 0.
+        window: (smallest, largest) s in the fit, 0 < smallest < largest.
+
+    Returns:
+        (nu, t_eps); ValueError when b never enters the gap or the window holds fewer than 3 points.
     """
-
-    def __init__(self, d: int, *, freeze_A: bool = False, seed: int = 0) -> None:
-        super().__init__()
-        self.d = check_int("d", d, minimum=1)
-        generator = torch.Generator().manual_seed(check_int("seed", seed, minimum=0))
-        A = torch.randn(d, d, 2, generator=generator, dtype=torch.float64)
-        B = torch.randn(d, d, 2, generator=generator, dtype=torch.float64)
-        if freeze_A:
-            self.register_buffer("A", A)
-        else:
-            self.A = torch.nn.Parameter(A)
-        self.B = torch.nn.Parameter(B)
-
-    def environments(self, x: torch.Tensor, present: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """Left and right environments of every site, each (n, L, d).
-
-        ``left[:, i]`` summarises sites < i and ``right[:, i]`` sites > i (the
-        boundary vector where there are none).  ``present`` (n, L) bool marks
-        the sites that exist; an absent site passes the environments through
-        unchanged (its transfer matrix is the identity), so a string padded
-        with absent sites at its left end has the environments of the
-        unpadded string (to a relative 1e-12 per absent site, the guard of the
-        normalisation): this is how strings of several lengths share a batch.
-        """
-        x = check_strings(x)
-        return _environments(self.A.permute(2, 0, 1)[x], _check_present(present, x))  # site tensors (n, L, d, d): A^{(x_i)}
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits z, (n, L), for binary strings x, (n, L) of 0/1."""
-        x = check_strings(x)
-        left, right = self.environments(x)
-        readout = self.B.permute(2, 0, 1)[x]  # (n, L, d, d): B^{(x_i)}
-        return torch.einsum("nla,nlab,nlb->nl", left, readout, right)
-
-
-class CellLogits(torch.nn.Module):
-    """Per-cell two-class logits of a :class:`TensorNetworkAttention`, for the book's training loop.
-
-    The logit z_i enters as the pair (0, z_i), whose softmax cross-entropy is
-    the logistic loss of z_i.  Inputs may carry :data:`ABSENT` sites at their
-    left end (strings of several lengths padded to one): those sites pass the
-    environments through unchanged, so the present sites get (to rounding) the
-    logits of the unpadded string, and they output the fixed pair (0, -1e4):
-    class 0 with zero loss and zero gradient.  Label absent sites 0; they
-    then count as correct in :func:`grokbook.train.train`'s accuracy, so
-    measure accuracies on present sites only (``x != ABSENT``).
-
-    Args:
-        network: the tensor network whose logits to return.
-    """
-
-    def __init__(self, network: TensorNetworkAttention) -> None:
-        super().__init__()
-        if not isinstance(network, TensorNetworkAttention):
-            raise TypeError(f"network must be a TensorNetworkAttention, got {type(network).__name__}")
-        self.network = network
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits (n, L, 2) of strings x (n, L) of 0, 1 and ABSENT."""
-        if not isinstance(x, torch.Tensor) or x.ndim != 2:
-            raise ValueError("x must be a 2-D (n, L) tensor")
-        present = x != ABSENT
-        cells = torch.where(present, x, 0)
-        left, right = self.network.environments(cells, present)
-        z = torch.einsum("nla,nlab,nlb->nl", left, self.network.B.permute(2, 0, 1)[cells], right)  # (n, L)
-        zero = torch.zeros_like(z)
-        return torch.where(present[..., None], torch.stack([zero, z], dim=-1), torch.stack([zero, zero - 1e4], dim=-1))
-
-
-class TensorNetworkEnsemble(torch.nn.Module):
-    """Several independent :class:`TensorNetworkAttention` models with stacked tensors, evaluated at once.
-
-    Member k is ``TensorNetworkAttention(d, freeze_A=freeze_A, seed=seeds[k])``:
-    the same initial A and B, the same logits (to rounding).  Stacking lets one
-    optimizer step train every member: Adam acts on each entry separately, so
-    with the sum of the members' losses as the objective, each member follows
-    its own training exactly (a seed ensemble in one batch of tensor operations).
-
-    Args:
-        d: bond dimension, >= 1.
-        seeds: one initialisation seed per member (>= 0), at least one.
-        freeze_A: if True, A is a buffer (the frozen-attention perceptron of
-            :func:`perceptron_features`), else a parameter.
-
-    Attributes:
-        A, B: (n_models, d, d, 2) stacked tensors.
-    """
-
-    def __init__(self, d: int, seeds: list[int] | tuple[int, ...], *, freeze_A: bool = False) -> None:
-        super().__init__()
-        self.d = check_int("d", d, minimum=1)
-        if not isinstance(seeds, (list, tuple)) or not seeds:
-            raise ValueError(f"seeds must be a non-empty list of ints >= 0, got {seeds!r}")
-        members = [TensorNetworkAttention(d, freeze_A=freeze_A, seed=seed) for seed in seeds]
-        A = torch.stack([m.A.detach() for m in members])  # (S, d, d, 2)
-        if freeze_A:
-            self.register_buffer("A", A)
-        else:
-            self.A = torch.nn.Parameter(A)
-        self.B = torch.nn.Parameter(torch.stack([m.B.detach() for m in members]))
-
-    @property
-    def n_models(self) -> int:
-        return self.A.shape[0]
-
-    def environments(self, x: torch.Tensor, present: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """Left and right environments of every member, each (n_models, n, L, d); x (n, L) of 0/1, present as for one model."""
-        x = check_strings(x)
-        return _environments(self.A.permute(0, 3, 1, 2)[:, x], _check_present(present, x))  # sites (S, n, L, d, d)
-
-    def readout(self, left: torch.Tensor, right: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        """Logits z_i = l_{i-1}^T B^{(x_i)} r_{i+1}, (n_models, n, L), from environments (n_models, n, L, d) and x (n, L)."""
-        both = torch.einsum("snla,sabk,snlb->snlk", left, self.B, right)  # (S, n, L, 2): the logit for either x_i
-        return both.gather(-1, x.expand(*both.shape[:-1])[..., None])[..., 0]
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits (n_models, n, L) of strings x (n, L) of 0, 1 and :data:`ABSENT` (absent sites: logit 0, to be masked)."""
-        if not isinstance(x, torch.Tensor) or x.ndim != 2:
-            raise ValueError("x must be a 2-D (n, L) tensor")
-        present = x != ABSENT
-        cells = torch.where(present, x, 0)
-        left, right = self.environments(cells, present)
-        return torch.where(present, self.readout(left, right, cells), 0.0)
-
-
-def check_strings(x: torch.Tensor) -> torch.Tensor:
-    """Return ``x`` as int64 after checking it is an (n, L) tensor of 0/1 cells (TypeError / ValueError otherwise)."""
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"x must be a torch tensor of 0/1 strings, got {type(x).__name__}")
-    if x.ndim != 2 or x.shape[1] < 1:
-        raise ValueError(f"x must have shape (n, L) with L >= 1, got {tuple(x.shape)}")
-    if torch.any((x != 0) & (x != 1)):
-        raise ValueError("x must hold only 0 and 1")
-    return x.long()
-
-
-def _normalise(v: torch.Tensor) -> torch.Tensor:
-    return v / (torch.linalg.vector_norm(v, dim=-1, keepdim=True) + 1e-12)
-
-
-def _check_present(present: torch.Tensor | None, x: torch.Tensor) -> torch.Tensor | None:
-    if present is not None and (not isinstance(present, torch.Tensor) or present.shape != x.shape or present.dtype != torch.bool):
-        raise ValueError(f"present must be a bool tensor of shape {tuple(x.shape)}")
-    return present
-
-
-def _environments(site: torch.Tensor, present: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
-    """Left and right environments (..., n, L, d) from the site matrices (..., n, L, d, d) of one or several models.
-
-    The recursion of :meth:`TensorNetworkAttention.environments`, on every
-    (model, string) pair at once: leading model axes are flattened into the
-    batch, so one model or a stack of them run the same operations.
-    ``present`` (n, L) bool, or None when every site exists.
-    """
-    *batch, L, d, _ = site.shape
-    if present is not None:
-        identity = torch.eye(d, dtype=site.dtype).expand_as(site)
-        site = torch.where(present[..., None, None], site, identity)
-    site = site.reshape(-1, L, d, d)  # (N, L, d, d), N = models x strings
-    boundary = torch.full((site.shape[0], d), d**-0.5, dtype=site.dtype)
-    left, right = [boundary], [boundary]
-    for i in range(L - 1):
-        left.append(_normalise(torch.einsum("na,nab->nb", left[-1], site[:, i])))
-        right.append(_normalise(torch.einsum("nab,nb->na", site[:, L - 1 - i], right[-1])))
-    return torch.stack(left, dim=1).reshape(*batch, L, d), torch.stack(right[::-1], dim=1).reshape(*batch, L, d)
-
-
-def perceptron_features(model: TensorNetworkAttention, x: torch.Tensor) -> torch.Tensor:
-    """Inputs of the perceptron that the frozen-A model is, (n, L, 2 d^2).
-
-    z_i = l_{i-1}^T B^{(x_i)} r_{i+1} = sum_{a,b,k} [l_{i-1,a} r_{i+1,b} delta_{k,x_i}] B_{abk},
-    so with A fixed the model is linear in vec(B): z_i = phi_i . vec(B) with
-    phi_i = l_{i-1} (x) r_{i+1} (x) onehot(x_i), a perceptron with D = 2 d^2
-    inputs whose weights are B (flattened in B's own (a, b, k) order).
-    """
-    x = check_strings(x)
-    with torch.no_grad():
-        left, right = model.environments(x)
-    onehot = torch.nn.functional.one_hot(x, 2).to(left.dtype)  # (n, L, 2)
-    phi = torch.einsum("nla,nlb,nlk->nlabk", left, right, onehot)
-    return phi.reshape(*x.shape, -1)
+    eps = check_real("eps", eps, minimum=0.0, strict_minimum=True)
+    lo, hi = window
+    check_real("window[0]", lo, minimum=0.0, strict_minimum=True)
+    check_real("window[1]", hi, minimum=lo, strict_minimum=True)
+    b, times = np.asarray(b, dtype=float), np.asarray(times, dtype=float)
+    t_cross = curves.crossing_time(times, b, eps, falling=True)
+    if np.isnan(t_cross):
+        raise ValueError("b must enter the gap |b| <= eps within the recorded times")
+    before = times < t_cross
+    s = t_cross - times[before]
+    use = (s >= lo) & (s <= hi)
+    if use.sum() < 3:
+        raise ValueError(f"window must hold at least 3 recorded times before t_eps, got {int(use.sum())}")
+    log_error = np.log(solvable.test_error_exponential(b[before][use], eps))
+    return float(_exponent(s[use], log_error)), float(t_cross)

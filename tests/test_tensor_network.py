@@ -1,0 +1,102 @@
+"""The tensor-network attention model: its perceptron map, padded strings, remembered features."""
+
+import numpy as np
+import pytest
+import torch
+
+from grokbook import tensor_network as tn
+from grokbook.ensemble import Ensemble
+from grokbook.losses import IGNORE_INDEX, cross_entropy, masked_cross_entropy
+from grokbook.tasks.automata_data import random_strings, rule30
+
+
+def test_tensor_network_is_a_perceptron_with_frozen_attention():
+    d = 3
+    model = tn.TensorNetworkAttention(d, freeze_A=True, seed=0)
+    x = torch.randint(0, 2, (50, 12), generator=torch.Generator().manual_seed(1))
+    phi = tn.perceptron_features(model, x)
+    assert phi.shape == (50, 12, 2 * d * d)
+    with torch.no_grad():
+        np.testing.assert_allclose(model(x).numpy(), (phi @ model.B.reshape(-1)).numpy(), atol=1e-12)
+    assert [name for name, _ in model.named_parameters()] == ["B"]
+
+
+def test_environment_summarises_the_left_part_only():
+    model = tn.TensorNetworkAttention(2, seed=3)
+    x = torch.randint(0, 2, (1, 10), generator=torch.Generator().manual_seed(0))
+    y = x.clone()
+    y[0, 7:] = 1 - y[0, 7:]
+    with torch.no_grad():
+        left_x, _ = model.environments(x)
+        left_y, _ = model.environments(y)
+    torch.testing.assert_close(left_x[:, :8], left_y[:, :8])
+
+
+def test_padded_strings_get_the_unpadded_logits():
+    network = tn.TensorNetworkAttention(4, seed=2)
+    model = tn.CellLogits(network)
+    x = random_strings(6, 5, seed=4)
+    padded = torch.nn.functional.pad(x, (3, 0), value=tn.ABSENT)
+    logits = model(padded)  # (6, 8, 2)
+    torch.testing.assert_close(logits[:, 3:, 1], network(x), rtol=1e-10, atol=0)  # each absent site renormalises: 1e-12 each
+    assert torch.all(logits[..., 0] == 0)
+    # absent sites labelled IGNORE_INDEX drop out of the loss, which is the logistic loss of z
+    y = torch.full((6, 8), IGNORE_INDEX)
+    y[:, 3:] = rule30(x, 1)
+    expected = torch.nn.functional.binary_cross_entropy_with_logits(network(x), y[:, 3:].double())
+    torch.testing.assert_close(cross_entropy(logits, y), expected)
+    torch.testing.assert_close(masked_cross_entropy(logits, y), expected)
+
+
+def test_frozen_attention_uses_remembered_features_exactly():
+    x = torch.nn.functional.pad(random_strings(40, 9, seed=1), (2, 0), value=tn.ABSENT)
+    x[::3, :2] = random_strings(14, 2, seed=2)  # some strings of full length
+    trained = tn.CellLogits(tn.TensorNetworkAttention(3, seed=5))
+    frozen = tn.CellLogits(tn.TensorNetworkAttention(3, freeze_A=True, seed=5))
+    with torch.no_grad():
+        reference = trained(x)
+        first, again, part = frozen(x), frozen(x), frozen(x[5:17])  # a miss, then hits
+    torch.testing.assert_close(first, reference, rtol=1e-12, atol=1e-12)
+    assert torch.equal(first, again) and torch.equal(part, first[5:17])
+    with torch.no_grad():
+        frozen.network.A.mul_(2.0)  # a new A empties the cache
+        trained.network.A.mul_(2.0)
+        torch.testing.assert_close(frozen(x), trained(x), rtol=1e-12, atol=1e-12)
+
+
+def test_cell_logits_of_one_site_and_of_a_perceptron():
+    d, site = 3, 4
+    network = tn.TensorNetworkAttention(d, freeze_A=True, seed=1)
+    x = random_strings(20, 9, seed=3)
+    perceptron = torch.nn.Linear(2 * d * d, 1, bias=False, dtype=torch.float64)
+    with torch.no_grad():
+        perceptron.weight.copy_(network.B.reshape(1, -1))
+        features = tn.perceptron_features(network, x)[:, site]  # (n, 2 d^2)
+        z_network = tn.CellLogits(network, site=site)(x)  # (n, 2)
+        z_perceptron = tn.CellLogits(perceptron, site=0)(features)
+    assert z_network.shape == (20, 2)
+    torch.testing.assert_close(z_network[:, 1], network(x)[:, site], rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(z_network, z_perceptron, rtol=1e-12, atol=1e-12)
+
+
+def test_ensemble_of_cell_logits_shares_a_frozen_attention():
+    networks = [tn.TensorNetworkAttention(2, freeze_A=True, seed=s) for s in (1, 2, 3)]
+    stacked = Ensemble([tn.CellLogits(n) for n in networks])  # three different A: stacked buffers
+    for n in networks[1:]:
+        n.A.copy_(networks[0].A)
+    shared = Ensemble([tn.CellLogits(n) for n in networks])  # one A: kept once
+    assert stacked.shared == [False] and shared.shared == [True]
+    x = torch.nn.functional.pad(random_strings(7, 6, seed=0), (2, 0), value=tn.ABSENT)
+    with torch.no_grad():
+        for k in range(3):
+            torch.testing.assert_close(shared(x)[k], shared.member(k)(x), rtol=1e-12, atol=1e-12)
+            torch.testing.assert_close(stacked(x)[k], stacked.member(k)(x), rtol=1e-12, atol=1e-12)
+
+
+def test_arguments_are_validated():
+    with pytest.raises(ValueError, match="x"):
+        tn.TensorNetworkAttention(2)(torch.full((2, 3), 2))
+    with pytest.raises(TypeError, match="network"):
+        tn.CellLogits("not a module")
+    with pytest.raises(ValueError, match="x"):
+        tn.CellLogits(tn.TensorNetworkAttention(2))(torch.zeros(3, dtype=torch.long))
