@@ -123,7 +123,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "p": 97,  # modulus
     "operation": "add",  # "add", "sub" or "div"
     "train_fraction": 0.5,  # fraction of the p^2 equations used for training
-    "width": 128,  # hidden width N
+    "width": 128,  # hidden width
     "loss": "mse",  # "mse" (one-hot targets) or "cross_entropy"
     "lr": 1e-2,  # AdamW learning rate
     "weight_decay": 5.0,  # AdamW (decoupled) weight decay
