@@ -194,8 +194,7 @@ class CellLogits(torch.nn.Module):
         A, B = self.network.A, self.network.B
         if A.requires_grad or is_functorch_wrapped_tensor(A):  # trained, or one of an Ensemble's stacked tensors
             left, right = self.network.environments(cells, present)
-            both = torch.einsum("nla,abk,nlb->nlk", left, B, right)  # (n, L, 2): z_i for x_i = 0 and 1
-            z = torch.where(cells == 1, both[..., 1], both[..., 0])  # (n, L)
+            z = torch.einsum("nla,nlab,nlb->nl", left, B.permute(2, 0, 1)[cells], right)  # (n, L)
         else:  # frozen: the perceptron z_i = phi_i . vec(B) on remembered features
             z = self.cache.get(self.network, x) @ B.reshape(-1)
         z = torch.where(present, z, -1e4)
