@@ -47,25 +47,22 @@ import sys
 if "google.colab" in sys.modules:
     import subprocess
 
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/grokbook/grokbook@v0.1.0"], check=True)
+    REPO = "git+https://github.com/grokbook/grokbook@v0.1.0"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", REPO], check=True)
 
 # %%
 import time
 
 import matplotlib.pyplot as plt
 import numpy as np
-import torch
 from sklearn.metrics import silhouette_score
 
-from grokbook import ising, ising_data
-from grokbook.plots import COLORS, set_style, show_spins
-from grokbook.scale import current_scale
+from grokbook import book, curves, ising
+from grokbook.book import COLORS, show_spins
+from grokbook.tasks import ising_bins
 
-set_style()
-torch.set_num_threads(1)  # a fixed thread count fixes the order of float sums: same numbers on any machine
-SCALE = current_scale()
+SCALE = book.setup(seed=0, threads=1)
 PAPER = SCALE == "paper"
-print(f"scale: {SCALE}")
 
 # %% [markdown]
 # ## The task: four energy bins
@@ -79,32 +76,36 @@ print(f"scale: {SCALE}")
 #
 # The paper makes them by starting every lattice from random spins and
 # cooling it with Metropolis sweeps; its schedule is not given. Ours
-# (`ising_data.annealed_pool`): 2048 chains from random starts, 200
+# (`grokbook.tasks.ising_bins_data.annealed_pool`): 2048 chains from random starts, 200
 # checkerboard sweeps at temperatures falling geometrically from $T = 6$ to
 # $T = 1$, every state recorded. For each allowed level of a bin we then draw
 # 125 recorded configurations, from distinct chains wherever enough chains
-# visited the level (`ising_data.draw_flat`). The random test set is made the
+# visited the level (`ising_bins_data.draw_flat`). The random test set is made the
 # same way from other seeds, and the *n-inverted* test set flips $n = 5$
 # random spins of every training lattice and relabels it.
 
 # %%
 start = time.perf_counter()
-data = ising_data.energy_bin_data(seed=0)
+data = ising_bins.energy_bin_data(seed=0)
 data_seconds = time.perf_counter() - start
-train_E, test_E, inverted_E = (ising.energy(s) for s in (data.train_spins, data.test_spins, data.inverted_spins))
+train_E, test_E = ising.energy(data.train_spins), ising.energy(data.test_spins)
 print("bins:", data.bins.tolist())
-print("training lattices per bin:", np.bincount(data.train_labels).tolist(), " test:", np.bincount(data.test_labels).tolist())
+print("training lattices per bin:", np.bincount(data.train_labels).tolist(),
+      " test:", np.bincount(data.test_labels).tolist())
 
 # %%
 # NBVAL_IGNORE_OUTPUT
 print(f"data generated in {data_seconds:.1f} s")
 
 # %% mystnb={"figure": {"caption": "The training set: number of configurations at each allowed energy level (one bar per level, coloured by bin), 125 per level, flat inside each bin; right, one training lattice of each bin (dark = spin up).", "name": "fig-ising-data"}}
-levels = ising_data.allowed_energies(8)
+levels = ising_bins.allowed_energies(8)
 level_E, level_counts = np.unique(train_E, return_counts=True)
-fig, (ax_h, *ax_s) = plt.subplots(1, 5, figsize=(12, 2.8), gridspec_kw={"width_ratios": [3, 1, 1, 1, 1]})
-ax_h.bar(level_E, level_counts, width=3, color=[COLORS[k] for k in ising_data.bin_labels(level_E, data.bins)])
-ax_h.set(xlabel="energy $E$ (one bar per allowed level)", ylabel="training configurations")
+fig, (ax_h, *ax_s) = plt.subplots(1, 5, figsize=(12, 2.8),
+                                  gridspec_kw={"width_ratios": [3, 1, 1, 1, 1]})
+level_colors = [COLORS[k] for k in ising_bins.bin_labels(level_E, data.bins)]
+ax_h.bar(level_E, level_counts, width=3, color=level_colors)
+ax_h.set(xlabel="energy $E$ (one bar per allowed level)",
+         ylabel="training configurations")
 examples = np.random.default_rng(0).integers(0, 1000, size=4)
 for k, (ax, i) in enumerate(zip(ax_s, examples)):
     index = np.flatnonzero(data.train_labels == k)[i]
@@ -117,11 +118,13 @@ plt.show()
 # bin of the recomputed energy:
 
 # %%
-counts = {int(E): int((train_E == E).sum()) for E in levels if (ising_data.bin_labels(np.array([E]), data.bins) >= 0).all()}
-print("configurations per level:", sorted(set(counts.values())), "over", len(counts), "levels")
+in_bins = levels[ising_bins.bin_labels(levels, data.bins) >= 0]
+counts = {int(E): int((train_E == E).sum()) for E in in_bins}
+print("configurations per level:", sorted(set(counts.values())),
+      "over", len(counts), "levels")
 assert set(counts.values()) == {125} and len(counts) == 32
-assert np.array_equal(data.train_labels, ising_data.bin_labels(train_E, data.bins))
-assert np.array_equal(data.test_labels, ising_data.bin_labels(test_E, data.bins))
+assert np.array_equal(data.train_labels, ising_bins.bin_labels(train_E, data.bins))
+assert np.array_equal(data.test_labels, ising_bins.bin_labels(test_E, data.bins))
 
 # %% [markdown]
 # **Overlap.** Low energies hold few configurations: exactly 128 at
@@ -130,9 +133,11 @@ assert np.array_equal(data.test_labels, ising_data.bin_labels(test_E, data.bins)
 # report the test accuracy also on the *unseen* test lattices.
 
 # %%
-print(f"distinct training configurations: {len(np.unique(data.train_spins.reshape(4000, -1), axis=0))} of 4000")
+distinct = len(np.unique(data.train_spins.reshape(4000, -1), axis=0))
+print(f"distinct training configurations: {distinct} of 4000")
 seen_by_bin = [data.test_seen[data.test_labels == k].mean() for k in range(4)]
-print(f"test lattices also in training: {data.test_seen.mean():.1%} overall; by bin " + ", ".join(f"{s:.1%}" for s in seen_by_bin))
+print(f"test lattices also in training: {data.test_seen.mean():.1%} overall; by bin "
+      + ", ".join(f"{s:.1%}" for s in seen_by_bin))
 assert data.test_seen.mean() < 0.1 and seen_by_bin[0] == max(seen_by_bin)
 
 # %% [markdown]
@@ -147,12 +152,14 @@ assert data.test_seen.mean() < 0.1 and seen_by_bin[0] == max(seen_by_bin)
 # %%
 paper_table2 = [40, 1214, 1409, 1337]
 ours = np.bincount(data.inverted_labels, minlength=4)
-print(f"n = {data.n_inverted}: per bin ours {ours.tolist()} (+ {data.n_inverted_dropped} outside every bin), paper {paper_table2}")
-stayed = (data.inverted_labels == data.train_labels[data.inverted_source]).sum() / len(data.train_labels)
+print(f"n = {data.n_inverted}: per bin ours {ours.tolist()} "
+      f"(+ {data.n_inverted_dropped} outside every bin), paper {paper_table2}")
+same_bin = data.inverted_labels == data.train_labels[data.inverted_source]
+stayed = same_bin.sum() / len(data.train_labels)
 print(f"lattices that stay in their bin: {stayed:.1%} (paper: about 48%)")
-ours_clipped = ours + np.array([0, 0, 0, data.n_inverted_dropped])  # if the dropped ones counted as bin 4
+ours_clipped = ours + np.array([0, 0, 0, data.n_inverted_dropped])  # dropped: in bin 4
 print(f"with the dropped lattices counted in bin 4: {ours_clipped.tolist()}")
-assert np.all(np.abs(ours_clipped - paper_table2) < 4 * np.sqrt(paper_table2))  # 4 counting errors
+assert np.all(np.abs(ours_clipped - paper_table2) < 4 * np.sqrt(paper_table2))  # 4 s.e.
 assert abs(stayed - 0.48) < 0.05
 
 # %% [markdown]
@@ -169,10 +176,10 @@ assert abs(stayed - 0.48) < 0.05
 # normalisation (L2 regularisation); the next section shows that `AdamW`,
 # which decays the weights directly, does not grok with these numbers.
 #
-# One run is `ising_data.run_config(config, seed)`: it builds the data and the
-# network, trains with the book's loop `grokbook.train.train` (loss
+# One run is `ising_bins.run_config(config, seed)`: it builds the data and the
+# network (`ising_bins.build`), trains with the book's loop `grokbook.train.train` (loss
 # `partial(cross_entropy, beta=beta)`), and every 500 epochs calls
-# `grokbook.pca.snapshot_metrics`, which measures the weights, the
+# `grokbook.probes.snapshot_metrics`, which measures the weights, the
 # per-sample gradients, the softmax confidence and the accuracy on the two
 # other test sets. Test accuracy is evaluated every 250 epochs.
 #
@@ -182,10 +189,12 @@ assert abs(stayed - 0.48) < 0.05
 
 # %%
 N_EPOCHS = 25_000 if PAPER else 20_000
-DETAIL = [4000, 15000, N_EPOCHS]  # gradient scatter after fitting; activations after fitting, mid-grokking, end
-main_config = {"n_epochs": N_EPOCHS, "n_pca_samples": 500 if PAPER else 256, "detail_epochs": DETAIL}
+# gradient scatter after fitting; activations after fitting, mid-grokking and at the end
+DETAIL = [4000, 15000, N_EPOCHS]
+main_config = {"n_epochs": N_EPOCHS, "n_pca_samples": 500 if PAPER else 256,
+               "detail_epochs": DETAIL}
 start = time.perf_counter()
-run = ising_data.run_config(main_config, seed=0)
+run = ising_bins.run_config(main_config, seed=0)
 main_seconds = time.perf_counter() - start
 
 # %%
@@ -198,7 +207,8 @@ t_fit, t_grok = int(run["t_fit"]), int(run["t_grok"])
 fig, ax = plt.subplots(figsize=(8, 3.8))
 ax.plot(epochs, run["train_acc"], color=COLORS[0], label="train")
 ax.plot(epochs, run["test_acc"], color=COLORS[1], label="test (random, the paper's)")
-ax.plot(snap, run["acc_unseen"], color=COLORS[2], ls="--", label="test, unseen in training")
+ax.plot(snap, run["acc_unseen"], color=COLORS[2], ls="--",
+        label="test, unseen in training")
 ax.plot(snap, run["acc_inverted"], color=COLORS[3], ls=":", label="test, 5-inverted")
 for t, name in ((t_fit, "$t_\\mathrm{fit}$"), (t_grok, "$t_\\mathrm{grok}$")):
     ax.axvline(t, color="grey", lw=1, ls=":")
@@ -208,18 +218,23 @@ ax.legend(loc="center right", bbox_to_anchor=(1.0, 0.38))
 plt.show()
 
 
+# %% [markdown]
+# The times come from the book's clock (`grokbook.curves`): $t_\text{fit}$ is
+# the first epoch from which the training accuracy stays within 0.01 of its
+# plateau (the mean of the last 10% of the curve), $t_\text{grok}$ the same
+# for the test accuracy, which must have risen by at least 0.1 after
+# $t_\text{fit}$ to have one.
+
 # %%
-def plateau(values: np.ndarray) -> float:
-    """Mean of the last 10% of a curve: the plateau that t_fit and t_grok refer to."""
-    return float(values[-max(1, len(values) // 10) :].mean())
-
-
-overfit_acc = float(np.interp(t_fit, epochs, run["test_acc"]))
-plateaus = {"random": plateau(run["test_acc"]), "unseen": plateau(run["acc_unseen"]), "inverted": plateau(run["acc_inverted"])}
-print(f"t_fit = {t_fit}, t_grok = {t_grok}, t_grok / t_fit = {t_grok / t_fit:.1f}   (paper: ~10,000 and ~17,000)")
+overfit_acc = run["test_at_fit"]  # test accuracy at t_fit
+test_keys = {"random": "test_acc", "unseen": "acc_unseen", "inverted": "acc_inverted"}
+plateaus = {name: curves.plateau(run[key]) for name, key in test_keys.items()}
+print(f"t_fit = {t_fit}, t_grok = {t_grok}, t_grok / t_fit = {t_grok / t_fit:.1f}   "
+      "(paper: ~10,000 and ~17,000)")
 print(f"test accuracy at t_fit: {overfit_acc:.3f}   (paper: ~0.55 while overfitting)")
 for name, paper in (("random", 0.83), ("unseen", None), ("inverted", 0.79)):
-    print(f"test plateau, {name:>8}: {plateaus[name]:.3f}" + (f"   (paper: {paper})" if paper else ""))
+    print(f"test plateau, {name:>8}: {plateaus[name]:.3f}"
+          + (f"   (paper: {paper})" if paper else ""))
 
 # %% [markdown]
 # Train accuracy reaches 1 within a few thousand epochs; the test accuracy
@@ -231,7 +246,7 @@ assert run["train_acc"][-1] == 1.0 and t_fit < 5000
 assert t_grok > 5 * t_fit
 assert overfit_acc < 0.62 and plateaus["random"] - overfit_acc > 0.2
 assert abs(plateaus["random"] - 0.83) < 0.02 and abs(plateaus["inverted"] - 0.79) < 0.02
-assert plateaus["unseen"] > plateaus["random"] - 0.02  # not an artefact of the repeated lattices
+assert plateaus["unseen"] > plateaus["random"] - 0.02  # not from the repeated lattices
 
 # %% [markdown]
 # ## Adam with L2 groks; AdamW with the same numbers does not
@@ -255,12 +270,14 @@ assert plateaus["unseen"] > plateaus["random"] - 0.02  # not an artefact of the 
 
 # %%
 N_CONTROL = 25_000 if PAPER else 14_000
-control_config = {"optimizer": "adamw", "n_epochs": N_CONTROL, "eval_every": 500, "snapshot_every": 1000, "n_pca_samples": 64}
+control_config = {"optimizer": "adamw", "n_epochs": N_CONTROL, "eval_every": 500,
+                  "snapshot_every": 1000, "n_pca_samples": 64}
 start = time.perf_counter()
-control = ising_data.run_config(control_config, seed=0)
+control = ising_bins.run_config(control_config, seed=0)
 control_seconds = time.perf_counter() - start
-lr, wd = ising_data.DEFAULT_CONFIG["lr"], ising_data.DEFAULT_CONFIG["weight_decay"]
-print(f"AdamW weight shrink factor over {N_CONTROL} steps: exp(-lr wd t) = {np.exp(-lr * wd * N_CONTROL):.4f}")
+lr, wd = ising_bins.DEFAULT_CONFIG["lr"], ising_bins.DEFAULT_CONFIG["weight_decay"]
+print(f"AdamW weight shrink factor over {N_CONTROL} steps: "
+      f"exp(-lr wd t) = {np.exp(-lr * wd * N_CONTROL):.4f}")
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -269,12 +286,18 @@ print(f"AdamW control: {N_CONTROL} epochs in {control_seconds:.0f} s")
 
 # %%
 adam_at_end = float(np.interp(N_CONTROL, epochs, run["test_acc"]))
-print(f"test accuracy at epoch {N_CONTROL}: Adam + L2 {adam_at_end:.3f}, AdamW {control['test_acc'][-1]:.3f}")
-print(f"AdamW: max test accuracy {control['test_acc'].max():.3f}, train accuracy at the end {control['train_acc'][-1]:.3f}")
-print(f"sparsity of the 48x48 layers at epoch {N_CONTROL}: Adam + L2 " + " / ".join(f"{s:.2f}" for s in run["sparsity"][snap == N_CONTROL][0, 1:4]) + ", AdamW " + " / ".join(f"{s:.2f}" for s in control["sparsity"][-1, 1:4]))
+print(f"test accuracy at epoch {N_CONTROL}: Adam + L2 {adam_at_end:.3f}, "
+      f"AdamW {control['test_acc'][-1]:.3f}")
+print(f"AdamW: max test accuracy {control['test_acc'].max():.3f}, "
+      f"train accuracy at the end {control['train_acc'][-1]:.3f}")
+adam_sparsity = run["sparsity"][snap == N_CONTROL][0, 1:4]
+print(f"sparsity of the 48x48 layers at epoch {N_CONTROL}: Adam + L2 "
+      + " / ".join(f"{s:.2f}" for s in adam_sparsity)
+      + ", AdamW " + " / ".join(f"{s:.2f}" for s in control["sparsity"][-1, 1:4]))
 
 # %%
-assert control["train_acc"][-1] == 1.0 and control["test_acc"].max() < overfit_acc + 0.05
+assert control["train_acc"][-1] == 1.0
+assert control["test_acc"].max() < overfit_acc + 0.05
 assert adam_at_end > control["test_acc"][-1] + 0.1
 assert control["sparsity"][:, 1:4].max() < 0.05
 
@@ -290,16 +313,18 @@ assert control["sparsity"][:, 1:4].max() < 0.05
 # $|w| < 0.01$; it follows the three $48 \times 48$ matrices. A threshold is
 # arbitrary, so we also follow a threshold-free order parameter, the
 # normalised participation ratio $\mathrm{PR} = (\sum|w|)^2 / (N\sum w^2)$
-# (`pca.participation_ratio`): $3/4$ for the uniform initialisation, $k/N$
+# (`probes.participation_ratio`): $3/4$ for the uniform initialisation, $k/N$
 # when $k$ equal weights carry everything.
 
 # %% mystnb={"figure": {"caption": "Left: the paper's sparsity (fraction of weights with $|w| < 0.01$) of the three $48 \\times 48$ matrices against epoch, Adam with L2 (solid) and the AdamW control (dotted). Right: the participation ratio of $|w|$, a threshold-free measure that falls as a few weights take over. Grey band: $t_\\mathrm{fit}$ to $t_\\mathrm{grok}$.", "name": "fig-ising-sparsity"}}
 hidden_layers = [1, 2, 3]  # the 48x48 matrices, layers 1->2, 2->3, 3->4
 fig, (ax_s, ax_p) = plt.subplots(1, 2, figsize=(11, 3.6))
 for i, layer in enumerate(hidden_layers):
-    ax_s.plot(snap, run["sparsity"][:, layer], color=COLORS[i], label=f"layer {layer}->{layer + 1}")
-    ax_s.plot(control["snapshot_epochs"], control["sparsity"][:, layer], color=COLORS[i], ls=":", lw=1)
-    ax_p.plot(snap, run["participation"][:, layer], color=COLORS[i], label=f"layer {layer}->{layer + 1}")
+    label = f"layer {layer}->{layer + 1}"
+    ax_s.plot(snap, run["sparsity"][:, layer], color=COLORS[i], label=label)
+    ax_s.plot(control["snapshot_epochs"], control["sparsity"][:, layer],
+              color=COLORS[i], ls=":", lw=1)
+    ax_p.plot(snap, run["participation"][:, layer], color=COLORS[i], label=label)
 for ax in (ax_s, ax_p):
     ax.axvspan(t_fit, t_grok, color="grey", alpha=0.1)
     ax.set(xlabel="epoch")
@@ -309,18 +334,10 @@ ax_s.legend(title="solid: Adam + L2, dotted: AdamW")
 plt.show()
 
 # %%
-sparsity_at = {t: run["sparsity"][np.argmin(np.abs(snap - t)), hidden_layers] for t in (t_fit, t_grok, N_EPOCHS)}
+sparsity_at = {t: run["sparsity"][np.argmin(np.abs(snap - t)), hidden_layers]
+               for t in (t_fit, t_grok, N_EPOCHS)}
 for t, values in sparsity_at.items():
     print(f"sparsity at epoch {t:>5}: " + " / ".join(f"{v:.2f}" for v in values))
-
-
-# %%
-def half_way(x: np.ndarray, y: np.ndarray, start: float) -> float:
-    """First x after ``start`` at which y has covered half its way from y(start) to its plateau (linear interpolation)."""
-    y0, y1 = float(np.interp(start, x, y)), plateau(y)
-    z = np.sign(y1 - y0) * (y - (y0 + y1) / 2)  # >= 0 once half way
-    k = np.flatnonzero((z >= 0) & (x > start))[0]
-    return float(x[k - 1] + (x[k] - x[k - 1]) * -z[k - 1] / (z[k] - z[k - 1]))
 
 
 # %% [markdown]
@@ -331,26 +348,31 @@ def half_way(x: np.ndarray, y: np.ndarray, start: float) -> float:
 
 # %%
 assert np.all(sparsity_at[t_fit] < 0.05)
-assert np.all(np.diff(sparsity_at[N_EPOCHS]) > 0) and np.all(sparsity_at[N_EPOCHS] > 0.1)
+assert np.all(np.diff(sparsity_at[N_EPOCHS]) > 0)
+assert np.all(sparsity_at[N_EPOCHS] > 0.1)
 assert np.all(sparsity_at[N_EPOCHS][1:] - sparsity_at[t_grok][1:] > 0.2)
 
 # %% [markdown]
 # **When does the network turn sparse?** We compare two half-way epochs
-# after $t_\text{fit}$: when the test accuracy has covered half of its rise,
-# and when the mean participation ratio of the three $48 \times 48$ layers has
-# covered half of its fall.
+# after $t_\text{fit}$, given by the book's change-point rule
+# (`curves.transition_time`): when the test accuracy has covered half of its
+# way from its value at $t_\text{fit}$ to its plateau, and when the mean
+# participation ratio of the three $48 \times 48$ layers has covered half
+# of its fall.
 
 # %%
-t_half_test = half_way(epochs, run["test_acc"], t_fit)
-t_half_pr = half_way(snap.astype(float), run["participation"][:, hidden_layers].mean(axis=1), t_fit)
-print(f"half-way epochs: test accuracy {t_half_test:.0f}, participation ratio (mean of 48x48 layers) {t_half_pr:.0f}")
+t_half_test = curves.transition_time(epochs, run["test_acc"], start=t_fit)
+participation = run["participation"][:, hidden_layers].mean(axis=1)
+t_half_pr = curves.transition_time(snap, participation, start=t_fit)
+print(f"half-way epochs: test accuracy {t_half_test:.0f}, "
+      f"participation ratio (mean of 48x48 layers) {t_half_pr:.0f}")
 assert abs(t_half_pr - t_half_test) < 0.05 * t_half_test
 
 # %% [markdown]
 # ## Per-sample gradients
 #
 # For every sample the gradient of its loss with respect to each of the five
-# weight matrices (`pca.per_sample_gradients`, one `torch.func.vmap` of
+# weight matrices (`probes.per_sample_gradients`, one `torch.func.vmap` of
 # `torch.func.grad`), flattened, is a point in a space of 3072, 2304 or 192
 # dimensions. The paper projects the test-set gradients of each layer on
 # their two leading principal components during overfitting (epoch 4000):
@@ -362,14 +384,15 @@ radius_ratio = []
 for layer, ax in enumerate(axes):
     xy = grad_2d[layer]
     ax.scatter(*xy[~correct].T, s=4, color=COLORS[3], label="misclassified")
-    ax.scatter(*xy[correct].T, s=4, color=COLORS[2], label="correct")  # on top: they crowd the centre
+    ax.scatter(*xy[correct].T, s=4, color=COLORS[2], label="correct")  # on top
     ax.set(title=f"layer {layer}", xticks=[], yticks=[])
     radius = np.linalg.norm(xy, axis=1)
     radius_ratio.append(np.median(radius[~correct]) / np.median(radius[correct]))
 axes[0].legend(loc="best", markerscale=3)
 plt.show()
 print(f"{(~correct).mean():.0%} of these test samples misclassified at epoch 4000")
-print("median distance from the centre, misclassified / correct, by layer: " + ", ".join(f"{r:.0f}" for r in radius_ratio))
+print("median distance from the centre, misclassified / correct, by layer: "
+      + ", ".join(f"{r:.0f}" for r in radius_ratio))
 
 # %% [markdown]
 # As in the paper's Fig. 14, the correctly classified samples sit at the
@@ -388,7 +411,8 @@ assert min(radius_ratio) > 3
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True)
 for ax, split in zip(axes, ("train", "test")):
     for layer in range(5):
-        ax.plot(snap, run[f"n90_{split}"][:, layer], color=COLORS[layer], label=f"layer {layer}")
+        ax.plot(snap, run[f"n90_{split}"][:, layer], color=COLORS[layer],
+                label=f"layer {layer}")
     ax.axvspan(t_fit, t_grok, color="grey", alpha=0.1)
     ax.set(xlabel="epoch", title=f"{split} gradients", yscale="log")
 axes[0].set(ylabel="components for 90% variance")
@@ -396,13 +420,16 @@ axes[1].legend()
 plt.show()
 deep = [1, 2, 3]  # the 48x48 layers
 deep_train = run["n90_train"][:, deep].sum(axis=1)  # summed over the three deep layers
-window = np.flatnonzero((snap >= t_fit) & (snap <= t_half_test))  # from fitting to half-way up the test curve
+window = np.flatnonzero((snap >= t_fit) & (snap <= t_half_test))  # t_fit to half-way
 k_low = window[np.argmin(deep_train[window])]  # fewest components after fitting
-k_peak = k_low + np.argmax(deep_train[k_low : window[-1] + 1])  # most components after that
-n90 = {split: {int(t): run[f"n90_{split}"][np.argmin(np.abs(snap - t))] for t in (t_fit, snap[k_low], snap[k_peak], N_EPOCHS)} for split in ("train", "test")}
+k_peak = k_low + np.argmax(deep_train[k_low : window[-1] + 1])  # most after that
+times = (t_fit, snap[k_low], snap[k_peak], N_EPOCHS)
+n90 = {split: {int(t): run[f"n90_{split}"][np.argmin(np.abs(snap - t))] for t in times}
+       for split in ("train", "test")}
 for split, by_t in n90.items():
     for t, counts in by_t.items():
-        print(f"{split:>5} gradients, epoch {t:>5}: " + " ".join(f"{c:>4d}" for c in counts))
+        print(f"{split:>5} gradients, epoch {t:>5}: "
+              + " ".join(f"{c:>4d}" for c in counts))
 
 # %% [markdown]
 # **We agree with the paper only in part.** On the *training* gradients the
@@ -418,13 +445,15 @@ for split, by_t in n90.items():
 
 # %%
 low, peak = int(snap[k_low]), int(snap[k_peak])
-print(f"deep-layer training count: {deep_train[k_low]} at epoch {low}, peak {deep_train[k_peak]} at epoch {peak}, {deep_train[-1]} at the end")
+print(f"deep-layer training count: {deep_train[k_low]} at epoch {low}, "
+      f"peak {deep_train[k_peak]} at epoch {peak}, {deep_train[-1]} at the end")
 assert t_fit < low < peak < t_half_test and deep_train[k_peak] > 3 * deep_train[k_low]
 for split in ("train", "test"):
     assert np.all(n90[split][N_EPOCHS][deep] < 0.5 * n90[split][peak][deep])
     assert np.all(n90[split][N_EPOCHS][deep] < 0.5 * n90[split][t_fit][deep])
 deep_test = run["n90_test"][:, deep].sum(axis=1)
-assert deep_test[snap >= t_fit].max() <= 1.1 * np.interp(t_fit, snap, deep_test)  # test counts: no rise
+no_rise = deep_test[snap >= t_fit].max() <= 1.1 * np.interp(t_fit, snap, deep_test)
+assert no_rise  # the test counts do not rise after t_fit
 
 # %% [markdown]
 # ## Hidden activations
@@ -444,9 +473,12 @@ for row, t in enumerate(DETAIL):
     for layer in range(4):
         ax = axes[row, layer]
         for k in range(4):
-            ax.scatter(*act[layer, data.test_labels == k].T, s=2, color=COLORS[k], label=f"bin {k + 1}")
-        silhouette[row, layer] = silhouette_score(act[layer], data.test_labels, sample_size=2000, random_state=0)
-        ax.set(xticks=[], yticks=[], title=f"hidden {layer + 1}: s = {silhouette[row, layer]:+.2f}")
+            ax.scatter(*act[layer, data.test_labels == k].T, s=2, color=COLORS[k],
+                       label=f"bin {k + 1}")
+        silhouette[row, layer] = silhouette_score(act[layer], data.test_labels,
+                                                  sample_size=2000, random_state=0)
+        ax.set(xticks=[], yticks=[],
+               title=f"hidden {layer + 1}: s = {silhouette[row, layer]:+.2f}")
     axes[row, 0].set_ylabel(f"epoch {t}")
 axes[0, 0].legend(markerscale=4, loc="best")
 plt.show()
@@ -479,7 +511,9 @@ plt.show()
 after_fit = snap >= t_fit
 t_dip = int(snap[after_fit][np.argmin(run["confidence_test"][after_fit])])
 confidence_at_fit = float(np.interp(t_fit, snap, run["confidence_test"]))
-print(f"test confidence: {confidence_at_fit:.3f} at t_fit, minimum {run['confidence_test'][after_fit].min():.3f} at epoch {t_dip}, {run['confidence_test'][-1]:.3f} at the end")
+print(f"test confidence: {confidence_at_fit:.3f} at t_fit, "
+      f"minimum {run['confidence_test'][after_fit].min():.3f} at epoch {t_dip}, "
+      f"{run['confidence_test'][-1]:.3f} at the end")
 
 # %% [markdown]
 # The dip sits inside the grokking window, as in the paper's Fig. 19.
@@ -535,7 +569,7 @@ assert run["confidence_test"][-1] > run["confidence_test"][after_fit].min() + 0.
 #    grok, and when?
 # 2. Rebuild the inverted test set with $n = 2$ (`energy_bin_data(n_inverted=2)`):
 #    the paper finds 80% of lattices stay in their bin and a test plateau of 0.85.
-# 3. Change the sparsity threshold 0.01 to 0.001 and 0.1 (`pca.sparsity`):
+# 3. Change the sparsity threshold 0.01 to 0.001 and 0.1 (`probes.sparsity`):
 #    which conclusions survive? The participation ratio has no threshold.
 # 4. The paper's Figs. 12-13 add dropout after each hidden layer of a
 #    width-144 network. Train `run_config({"width": 144, "dropout": p}, 0)` for

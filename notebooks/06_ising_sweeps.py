@@ -60,7 +60,8 @@ import sys
 if "google.colab" in sys.modules:
     import subprocess
 
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/grokbook/grokbook@v0.1.0"], check=True)
+    REPO = "git+https://github.com/grokbook/grokbook@v0.1.0"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", REPO], check=True)
 
 # %%
 import matplotlib.pyplot as plt
@@ -68,35 +69,50 @@ import numpy as np
 import torch
 from scipy import stats
 
-from grokbook import experiments, ising, ising_data, ising_phase, probes, store
+from grokbook import book, curves, experiments, ising, store
+from grokbook.book import COLORS
 from grokbook.ensemble import Ensemble
-from grokbook.models import IsingMLP
-from grokbook.plots import COLORS, set_style
-from grokbook.scale import current_scale
+from grokbook.tasks import ising_bins, ising_phase
 from grokbook.train import train
 
-set_style()
-torch.set_num_threads(1)  # a fixed thread count fixes the order of float sums: same numbers on any machine
-SCALE = current_scale()
+SCALE = book.setup(seed=0, threads=1)
 PAPER = SCALE == "paper"
 N_SEEDS = 5
 EXPERIMENT = experiments.get("ising_grokking")
-print(f"scale: {SCALE}")
+SPLITS = (("train_acc", COLORS[0], "train"), ("test_acc", COLORS[1], "test"))
+
+
+def clock(run: dict) -> dict:
+    """The run with t_fit, t_grok and delay by the book's clock, from its curves."""
+    t_fit = curves.t_fit(run["epochs"], run["train_acc"])
+    t_grok = curves.t_grok(run["epochs"], run["train_acc"], run["test_acc"])
+    return {**run, "t_fit": t_fit, "t_grok": t_grok, "delay": t_grok - t_fit}
 
 
 def runs(**overrides) -> list[dict]:
-    """The N_SEEDS runs of one setting: from the archive (quick scale) or computed into your store (paper scale)."""
-    overrides = {**ising_data.SWEEP_OVERRIDES, **overrides}
+    """The N_SEEDS runs of a setting: archived (quick), or computed in your store."""
+    overrides = {**ising_bins.SWEEP_OVERRIDES, **overrides}
+    name = EXPERIMENT.name
     if PAPER:
-        report = experiments.run_sweep(EXPERIMENT.name, scale="paper", overrides=overrides, seeds=N_SEEDS)
-        return [result.payload for result in report.results]
+        report = experiments.run_sweep(name, scale="paper", overrides=overrides,
+                                       seeds=N_SEEDS)
+        return [clock(result.payload) for result in report.results]
     config = EXPERIMENT.config("quick", overrides)
-    return [store.archive().load(EXPERIMENT.name, config, seed).payload for seed in range(N_SEEDS)]
+    archived = (store.archive().load(name, config, seed) for seed in range(N_SEEDS))
+    return [clock(result.payload) for result in archived]
 
 
-def late_generalisation(run: dict) -> bool:
-    """Grokked: the test plateau lies clearly (> 0.1) above the test accuracy at t_fit."""
-    return run["test_plateau"] > run["test_at_fit"] + 0.1
+def grokked(run: dict) -> bool:
+    """Generalised late: the clock gives it a t_grok (test accuracy rose >= 0.1)."""
+    return bool(np.isfinite(run["t_grok"]))
+
+
+def mean_and_error(values: np.ndarray) -> tuple[float, float]:
+    """Mean and standard error over the finite values (NaN, NaN if fewer than two)."""
+    finite = np.asarray(values, dtype=float)[np.isfinite(values)]
+    if finite.size < 2:
+        return float("nan"), float("nan")
+    return float(finite.mean()), float(finite.std(ddof=1) / np.sqrt(finite.size))
 
 
 # %% [markdown]
@@ -104,6 +120,11 @@ def late_generalisation(run: dict) -> bool:
 #
 # The default settings ($\beta = 1$, weight decay $5 \times 10^{-4}$,
 # $c = 7$, Adam with L2), five initialisations (seeds 0-4) on the same data.
+# The times are the book's clock (`grokbook.curves`), applied to the
+# archived curves by `clock` above: the archive was computed before
+# $t_\text{grok}$ required the test accuracy to rise after $t_\text{fit}$,
+# so its stored $t_\text{grok}$ of runs that never generalised is not the
+# book's.
 
 # %%
 default = runs()
@@ -111,14 +132,17 @@ epochs = default[0]["epochs"]
 for key in ("t_fit", "t_grok", "delay", "test_at_fit", "test_plateau"):
     values = np.array([run[key] for run in default])
     form = "{:.3f}" if key.startswith("test") else "{:.0f}"
-    print(f"{key:>12}: " + "  ".join(form.format(v).rjust(6) for v in values) + f"   mean {form.format(values.mean())} +- {form.format(values.std(ddof=1))}")
+    row = "  ".join(form.format(v).rjust(6) for v in values)
+    print(f"{key:>12}: {row}   mean {form.format(values.mean())} "
+          f"+- {form.format(values.std(ddof=1))}")
 
 # %% mystnb={"figure": {"caption": "Train (blue) and test (orange) accuracy of the default run over five seeds: the line is the mean, the band the range over seeds. Every seed fits the training set by epoch 2,250 and reaches its test plateau 12,000 to 15,000 epochs later; the dashed line is the paper's test plateau, 0.83.", "name": "fig-ising-seeds"}}
 fig, ax = plt.subplots(figsize=(8, 3.6))
-for key, color, label in (("train_acc", COLORS[0], "train"), ("test_acc", COLORS[1], "test")):
-    curves = np.array([run[key] for run in default])  # (seeds, evals)
-    ax.plot(epochs, curves.mean(axis=0), color=color, label=f"{label} (mean of {N_SEEDS})")
-    ax.fill_between(epochs, curves.min(axis=0), curves.max(axis=0), color=color, alpha=0.25, lw=0)
+for key, color, label in SPLITS:
+    band = np.array([run[key] for run in default])  # (seeds, evals)
+    ax.plot(epochs, band.mean(axis=0), color=color, label=f"{label} (mean of 5)")
+    ax.fill_between(epochs, band.min(axis=0), band.max(axis=0), color=color, alpha=0.25,
+                    lw=0)
 ax.axhline(0.83, color="grey", ls="--", lw=1)
 ax.set(xlabel="epoch", ylabel="accuracy", ylim=(0.2, 1.02))
 ax.legend(loc="lower right")
@@ -134,8 +158,9 @@ plt.show()
 t_fit = np.array([run["t_fit"] for run in default])
 t_grok = np.array([run["t_grok"] for run in default])
 plateaus = np.array([run["test_plateau"] for run in default])
-assert all(late_generalisation(run) for run in default)
-assert np.all(t_fit <= 2250) and np.all((t_grok - t_fit >= 12000) & (t_grok - t_fit <= 15000))
+assert all(grokked(run) for run in default)
+assert np.all(t_fit <= 2250)
+assert np.all((t_grok - t_fit >= 12000) & (t_grok - t_fit <= 15000))
 assert t_grok.std(ddof=1) / t_grok.mean() < 0.1
 assert abs(plateaus.mean() - 0.83) < 0.02
 
@@ -146,10 +171,12 @@ assert abs(plateaus.mean() - 0.83) < 0.02
 # loop since the archive was written shows up here.
 
 # %%
-recomputed = ising_data.run_config({**EXPERIMENT.config("quick", ising_data.SWEEP_OVERRIDES), "n_epochs": 2000}, seed=0)
+config = EXPERIMENT.config("quick", ising_bins.SWEEP_OVERRIDES)
+recomputed = ising_bins.run_config({**config, "n_epochs": 2000}, seed=0)
 n = len(recomputed["epochs"])
-print(f"recomputed {n} evaluations (epochs 0-2000), largest difference from the archive: "
-      f"{np.abs(recomputed['test_acc'] - default[0]['test_acc'][:n]).max():.1e}")
+difference = np.abs(recomputed["test_acc"] - default[0]["test_acc"][:n]).max()
+print(f"recomputed {n} evaluations (epochs 0-2000), "
+      f"largest difference from the archive: {difference:.1e}")
 assert np.array_equal(recomputed["epochs"], epochs[:n])
 for key in ("train_acc", "test_acc", "train_loss", "test_loss"):
     assert np.array_equal(recomputed[key], default[0][key][:n]), key
@@ -163,38 +190,48 @@ for key in ("train_acc", "test_acc", "train_loss", "test_loss"):
 # with $c$ (at the default initialisation, $c = 1$, there is no grokking).
 # Dropout after each hidden layer of a width-144 network (its Figs. 12-13)
 # suppresses grokking from $p = 0.04$ on. It gives the trends as figures, not
-# the values it used; ours bracket the defaults (`ising_data.SWEEPS`). Our
+# the values it used; ours bracket the defaults (`ising_bins.SWEEPS`). Our
 # dropout sweep keeps the width at 48: at 144 every run costs seven times as
 # much, which this edition could not afford (exercise 1).
 # Runs end at 20,000 epochs, so a $t_\text{grok}$ above about 18,000 is
-# a lower bound: the plateau it refers to is the mean of the last 2,000 epochs. A run counts as grokking when its test
-# plateau lies more than 0.1 above its test accuracy at $t_\text{fit}$: a
-# test curve that never rises also has a "$t_\text{grok}$", early.
+# a lower bound: the plateau it refers to is the mean of the last 2,000 epochs. A run
+# counts as grokking when the clock gives it a $t_\text{grok}$: its test
+# plateau lies at least 0.1 above its test accuracy at $t_\text{fit}$ (a test
+# curve that never rises has no $t_\text{grok}$, and no delay).
 
 # %%
-sweeps = {name: {value: runs(**fixed, **{key: value}) for value in values} for name, (key, values, fixed) in ising_data.SWEEPS.items()}
+sweeps = {
+    name: {value: runs(**fixed, **{key: value}) for value in values}
+    for name, (key, values, fixed) in ising_bins.SWEEPS.items()
+}
 for name, by_value in sweeps.items():
     print(name)
     for value, seeds in by_value.items():
-        delay = np.array([run["delay"] for run in seeds])
-        grokked = sum(late_generalisation(run) for run in seeds)
-        print(f"  {value:<8g} t_fit {np.mean([r['t_fit'] for r in seeds]):6.0f}  delay {np.nanmean(delay):6.0f} +- {np.nanstd(delay, ddof=1) / np.sqrt(N_SEEDS):5.0f}"
-              f"  test {np.mean([r['test_at_fit'] for r in seeds]):.3f} -> {np.mean([r['test_plateau'] for r in seeds]):.3f}  grokked {grokked}/{N_SEEDS}")
+        delay, error = mean_and_error([run["delay"] for run in seeds])
+        mean = {key: np.mean([run[key] for run in seeds]) for key in
+                ("t_fit", "test_at_fit", "test_plateau")}
+        print(f"  {value:<8g} t_fit {mean['t_fit']:6.0f}  "
+              f"delay {delay:6.0f} +- {error:5.0f}"
+              f"  test {mean['test_at_fit']:.3f} -> {mean['test_plateau']:.3f}"
+              f"  grokked {sum(grokked(run) for run in seeds)}/{N_SEEDS}")
 
-# %% mystnb={"figure": {"caption": "Grokking delay $t_\\mathrm{grok} - t_\\mathrm{fit}$ (epochs; mean and standard error over 5 seeds) against the softmax inverse temperature $\\beta$, the weight decay, the initial scale $c$ and the dropout probability $p$ (in %, width 48); the other settings at their defaults. Open circles: no seed generalised late (test plateau within 0.1 of the test accuracy at $t_\\mathrm{fit}$).", "name": "fig-ising-sweeps"}}
+# %% mystnb={"figure": {"caption": "Grokking delay $t_\\mathrm{grok} - t_\\mathrm{fit}$ (epochs; mean and standard error over 5 seeds) against the softmax inverse temperature $\\beta$, the weight decay, the initial scale $c$ and the dropout probability $p$ (in %, width 48); the other settings at their defaults. Open circles at zero: no seed generalised late (no $t_\\mathrm{grok}$: the test plateau lies within 0.1 of the test accuracy at $t_\\mathrm{fit}$), so there is no delay to show.", "name": "fig-ising-sweeps"}}
+XLABELS = {"beta": "$\\beta$", "weight_decay": "weight decay ($10^{-4}$)",
+           "init_scale": "$c$", "dropout": "dropout $p$ (%, width 48)"}
+LINTHRESH = {"beta": 0.25, "weight_decay": 2.5e-4, "dropout": 0.02}  # symlog axes
+TICK_UNIT = {"weight_decay": 1e4, "dropout": 100}
 fig, axes = plt.subplots(1, 4, figsize=(16, 3.6), sharey=True)
-for ax, (name, (key, values, _)) in zip(axes, ising_data.SWEEPS.items()):
-    delay = np.array([[run["delay"] for run in sweeps[name][v]] for v in values])  # (values, seeds)
-    grokked = np.array([[late_generalisation(run) for run in sweeps[name][v]] for v in values])
+for ax, (name, (key, values, _)) in zip(axes, ising_bins.SWEEPS.items()):
     x = np.asarray(values, dtype=float)
-    ax.errorbar(x, np.nanmean(delay, axis=1), yerr=np.nanstd(delay, axis=1, ddof=1) / np.sqrt(N_SEEDS), color=COLORS[0], fmt="-", capsize=3)
-    some = grokked.any(axis=1)
-    ax.plot(x[some], np.nanmean(delay, axis=1)[some], "o", color=COLORS[0])
-    ax.plot(x[~some], np.nanmean(delay, axis=1)[~some], "o", mfc="white", color=COLORS[0])
-    ax.set(xlabel={"beta": "$\\beta$", "weight_decay": "weight decay ($10^{-4}$)", "init_scale": "$c$", "dropout": "dropout $p$ (%, width 48)"}[name])
-    if name != "init_scale":
-        ax.set_xscale("symlog", linthresh={"beta": 0.25, "weight_decay": 2.5e-4, "dropout": 0.02}[name])
-    ax.set_xticks(x, [f"{v * {'weight_decay': 1e4, 'dropout': 100}.get(name, 1):g}" for v in x])
+    mean, error = np.array([mean_and_error([run["delay"] for run in sweeps[name][v]])
+                            for v in values]).T  # (values,) each
+    ax.errorbar(x, mean, yerr=error, color=COLORS[0], fmt="-o", capsize=3)
+    none = np.array([not any(grokked(run) for run in sweeps[name][v]) for v in values])
+    ax.plot(x[none], np.zeros(none.sum()), "o", mfc="white", color=COLORS[0])
+    ax.set(xlabel=XLABELS[name])
+    if name in LINTHRESH:
+        ax.set_xscale("symlog", linthresh=LINTHRESH[name])
+    ax.set_xticks(x, [f"{v * TICK_UNIT.get(name, 1):g}" for v in x])
     ax.minorticks_off()
 axes[0].set(ylabel="delay (epochs)")
 plt.show()
@@ -212,22 +249,27 @@ plt.show()
 
 # %%
 def mean_delay(name: str) -> np.ndarray:
-    return np.array([np.mean([run["delay"] for run in seeds]) for seeds in sweeps[name].values()])
+    by_value = sweeps[name].values()
+    return np.array([np.mean([run["delay"] for run in seeds]) for seeds in by_value])
 
 
 def n_grokked(name: str) -> np.ndarray:
-    return np.array([sum(late_generalisation(run) for run in seeds) for seeds in sweeps[name].values()])
+    by_value = sweeps[name].values()
+    return np.array([sum(grokked(run) for run in seeds) for seeds in by_value])
 
 
 assert np.all(np.diff(mean_delay("beta")) > 0) and np.all(n_grokked("beta") == N_SEEDS)
-assert n_grokked("weight_decay")[0] == 0 and np.all(n_grokked("weight_decay")[1:] == N_SEEDS)
+assert n_grokked("weight_decay")[0] == 0
+assert np.all(n_grokked("weight_decay")[1:] == N_SEEDS)
 assert np.all(np.diff(mean_delay("weight_decay")[1:]) < 0)
-assert n_grokked("init_scale")[0] == 0 and np.all(n_grokked("init_scale")[1:] == N_SEEDS)
+assert n_grokked("init_scale")[0] == 0
+assert np.all(n_grokked("init_scale")[1:] == N_SEEDS)
 assert np.all(np.diff(mean_delay("init_scale")[1:]) > 0)
 assert n_grokked("dropout").tolist() == [N_SEEDS, N_SEEDS, 0, 0, 0]
-c1 = sweeps["init_scale"][1.0]
-print(f"c = 1: test accuracy {np.mean([r['test_at_fit'] for r in c1]):.3f} at t_fit = {np.mean([r['t_fit'] for r in c1]):.0f}, "
-      f"plateau {np.mean([r['test_plateau'] for r in c1]):.3f}")
+c1 = {key: np.mean([run[key] for run in sweeps["init_scale"][1.0]])
+      for key in ("test_at_fit", "t_fit", "test_plateau")}
+print(f"c = 1: test accuracy {c1['test_at_fit']:.3f} at t_fit = {c1['t_fit']:.0f}, "
+      f"plateau {c1['test_plateau']:.3f}")
 
 # %% [markdown]
 # ## Confidence through grokking, for several $\beta$ and $c$
@@ -242,8 +284,10 @@ fig, axes = plt.subplots(1, 2, figsize=(12, 3.6), sharey=True)
 for ax, name in zip(axes, ("beta", "init_scale")):
     for color, (value, seeds) in zip(COLORS, sweeps[name].items()):
         confidence = np.array([run["confidence_test"] for run in seeds])
-        ax.plot(seeds[0]["snapshot_epochs"], confidence.mean(axis=0), "o-", color=color, ms=3, label=f"{value:g}")
-    ax.set(xlabel="epoch", title={"beta": "$\\beta$", "init_scale": "$c$"}[name], xticks=np.arange(0, 20_001, 5000))
+        ax.plot(seeds[0]["snapshot_epochs"], confidence.mean(axis=0), "o-", color=color,
+                ms=3, label=f"{value:g}")
+    ax.set(xlabel="epoch", title={"beta": "$\\beta$", "init_scale": "$c$"}[name],
+           xticks=np.arange(0, 20_001, 5000))
     ax.legend(fontsize="small")
 axes[0].set(ylabel="confidence")
 plt.show()
@@ -261,9 +305,11 @@ for name in ("beta", "init_scale"):
         confidence = np.mean([run["confidence_test"] for run in seeds], axis=0)
         after = snapshots >= np.mean([run["t_fit"] for run in seeds])
         dips[name, value] = snapshots[after][np.argmin(confidence[after])]
-        halves = [probes.transition_time(run["epochs"], run["test_acc"], start=run["t_fit"]) for run in seeds if late_generalisation(run)]
+        halves = [curves.transition_time(r["epochs"], r["test_acc"], start=r["t_fit"])
+                  for r in seeds if grokked(r)]
         half = f"test half-way at {np.median(halves):5.0f}" if halves else "no grokking"
-        print(f"{name} = {value:<5g}: confidence minimum at epoch {dips[name, value]:5.0f}, {half}")
+        print(f"{name} = {value:<5g}: confidence minimum at epoch "
+              f"{dips[name, value]:5.0f}, {half}")
 
 # %% [markdown]
 # As in the paper, the dip comes earlier for lower $\beta$, and for smaller
@@ -271,7 +317,7 @@ for name in ("beta", "init_scale"):
 
 # %%
 beta_dips = [dips["beta", value] for value in sweeps["beta"]]
-c_dips = [dips["init_scale", value] for value in list(sweeps["init_scale"])[1:]]  # c = 1 does not grok
+c_dips = [dips["init_scale", c] for c in list(sweeps["init_scale"])[1:]]  # not c = 1
 assert np.all(np.diff(beta_dips) >= 0) and beta_dips[0] < beta_dips[-1]
 assert np.all(np.diff(c_dips) >= 0) and c_dips[0] < c_dips[-1]
 
@@ -283,33 +329,34 @@ assert np.all(np.diff(c_dips) >= 0) and c_dips[0] < c_dips[-1]
 # carry the layer) is half-way down at the epoch at which the test accuracy
 # is half-way up. Is that a coincidence of one seed? Every archived run that
 # grokked gives one pair of times, measured with the book's one change-point
-# rule (`probes.transition_time`, half-way from $t_\text{fit}$ to the
+# rule (`curves.transition_time`, half-way from $t_\text{fit}$ to the
 # plateau). The participation ratio is recorded every 2,500 epochs, so its
 # time carries an interpolation error of up to about a thousand epochs.
 
 # %%
 pairs = []
-for seeds in [default] + [seeds for by_value in sweeps.values() for seeds in by_value.values()]:
-    for run in seeds:
-        if not late_generalisation(run):
-            continue
-        pr = run["participation"][:, 1:4].mean(axis=1)  # the three 48x48 matrices
-        t_pr = probes.transition_time(run["snapshot_epochs"], pr, start=run["t_fit"])
-        t_test = probes.transition_time(run["epochs"], run["test_acc"], start=run["t_fit"])
-        pairs.append((t_test, t_pr))
-pairs = np.unique(np.array(pairs), axis=0)  # the default runs are also the sweeps' default values
+settings = [default] + [seeds for by in sweeps.values() for seeds in by.values()]
+for run in (run for seeds in settings for run in seeds if grokked(run)):
+    pr = run["participation"][:, 1:4].mean(axis=1)  # the three 48x48 matrices
+    t_pr = curves.transition_time(run["snapshot_epochs"], pr, start=run["t_fit"])
+    t_test = curves.transition_time(run["epochs"], run["test_acc"], start=run["t_fit"])
+    pairs.append((t_test, t_pr))
+pairs = np.unique(np.array(pairs), axis=0)  # default runs are also the sweeps' defaults
 pairs = pairs[~np.isnan(pairs).any(axis=1)]
 rho = stats.spearmanr(pairs[:, 0], pairs[:, 1]).statistic
 lag = pairs[:, 1] - pairs[:, 0]
-print(f"{len(pairs)} grokking runs: Spearman rho = {rho:.2f}; participation ratio half-way minus test half-way: "
-      f"median {np.median(lag):+.0f} epochs, quartiles {np.percentile(lag, 25):+.0f} / {np.percentile(lag, 75):+.0f}")
+print(f"{len(pairs)} grokking runs: Spearman rho = {rho:.2f}; "
+      "participation ratio half-way minus test half-way: "
+      f"median {np.median(lag):+.0f} epochs, "
+      f"quartiles {np.percentile(lag, 25):+.0f} / {np.percentile(lag, 75):+.0f}")
 
 # %% mystnb={"figure": {"caption": "For every archived run that grokked: the epoch at which the participation ratio of the hidden weights is half-way down (vertical) against the epoch at which the test accuracy is half-way up (horizontal). The diagonal marks equal times.", "name": "fig-ising-sparsity-vs-test"}}
 fig, ax = plt.subplots(figsize=(4.6, 4.4))
 ax.plot(pairs[:, 0], pairs[:, 1], "o", color=COLORS[0], ms=4)
 limits = [pairs.min() - 1000, pairs.max() + 1000]
 ax.plot(limits, limits, color="grey", lw=1, ls="--")
-ax.set(xlabel="test accuracy half-way (epoch)", ylabel="participation ratio half-way (epoch)", xlim=limits, ylim=limits)
+ax.set(xlabel="test accuracy half-way (epoch)",
+       ylabel="participation ratio half-way (epoch)", xlim=limits, ylim=limits)
 plt.show()
 
 # %%
@@ -348,21 +395,24 @@ assert [counts[E == level][0] for level in (-128, -124, -120, -116)] == [2, 0, 1
 # compare per level.
 
 # %%
-data = ising_data.energy_bin_data(seed=0)
+data = ising_bins.energy_bin_data(seed=0)
 train_E, test_E = ising.energy(data.train_spins), ising.energy(data.test_spins)
 rows = []
-for level in ising_data.allowed_energies(8):
+for level in ising_bins.allowed_energies(8):
     in_level = train_E == level
     if not in_level.any():
         continue
-    distinct = len(np.unique(data.train_spins[in_level].reshape(in_level.sum(), -1), axis=0))
+    spins = data.train_spins[in_level].reshape(in_level.sum(), -1)
+    distinct = len(np.unique(spins, axis=0))
     predicted = distinct / int(counts[E == level][0])
     measured = data.test_seen[test_E == level].mean()
     rows.append((int(level), distinct, predicted, measured))
 rows = np.array(rows, dtype=float)
 for level, distinct, predicted, measured in rows[:6]:
-    print(f"E = {level:4.0f}: {distinct:3.0f} distinct training configurations, overlap predicted {predicted:.3f}, measured {measured:.3f}")
-print(f"whole test set: predicted {rows[:, 2].mean():.3f}, measured {data.test_seen.mean():.3f}")
+    print(f"E = {level:4.0f}: {distinct:3.0f} distinct training configurations, "
+          f"overlap predicted {predicted:.3f}, measured {measured:.3f}")
+print(f"whole test set: predicted {rows[:, 2].mean():.3f}, "
+      f"measured {data.test_seen.mean():.3f}")
 
 # %% mystnb={"figure": {"caption": "Left: the exact number of configurations $g(E)$ of the $8 \\times 8$ torus (log scale), with the four energy bins of the task shaded. Right: the fraction of random test configurations that also occur in the training set, per energy level, measured (dots) and predicted from $g(E)$ for uniform sampling within a level (line).", "name": "fig-ising-density-of-states"}}
 fig, (ax_g, ax_o) = plt.subplots(1, 2, figsize=(12, 3.6))
@@ -373,7 +423,8 @@ for color, (low, high) in zip(COLORS, data.bins):
 ax_g.set(xlabel="energy $E$ ($J$)", ylabel="$g(E)$")
 ax_o.plot(rows[:, 0], rows[:, 2], "-", color=COLORS[1], label="predicted, $k_E / g(E)$")
 ax_o.plot(rows[:, 0], rows[:, 3], "o", color=COLORS[0], ms=4, label="measured")
-ax_o.set(xlabel="energy $E$ ($J$)", ylabel="test configurations seen in training", xlim=(-122, -90))
+ax_o.set(xlabel="energy $E$ ($J$)", ylabel="test configurations seen in training",
+         xlim=(-122, -90))
 ax_o.legend()
 plt.show()
 
@@ -391,25 +442,31 @@ assert abs(rows[:, 2].mean() - data.test_seen.mean()) < 0.01
 # network, unchanged ($c = 7$, Adam with L2, full batch, two outputs), on
 # Wolff samples of the $8 \times 8$ torus at 20 temperatures from 1.0 to 3.5,
 # 50 configurations per temperature for training and 50 others for testing
-# (`ising_phase.phase_data`). The five seeds train together as one
-# `grokbook.ensemble.Ensemble`: one call of the book's training loop, one
-# History per seed.
+# (`ising_phase.DEFAULT_CONFIG`; the networks come from `ising_phase.build`).
+# The five seeds train together as one `grokbook.ensemble.Ensemble`: one call
+# of the book's training loop, one History per seed.
 
 # %%
-phase = ising_phase.phase_data(8, np.linspace(1.0, 3.5, 20), 50, seed=0)
-ensemble = Ensemble([IsingMLP(64, 2, seed=seed) for seed in range(N_SEEDS)])
-optimizer = torch.optim.Adam(ensemble.parameters(), lr=5e-4, weight_decay=5e-4)
-histories = train(ensemble, phase.dataset, optimizer, n_epochs=1500, eval_every=25, progress=False)
-for seed, history in enumerate(histories):
-    print(f"seed {seed}: t_fit {history.t_fit()}, train {history.train_acc[-1]:.3f}, "
-          f"test max {history.test_acc.max():.3f} at epoch {history.epochs[history.test_acc.argmax()]}, final {history.test_acc[-1]:.3f}")
+PHASE = ising_phase.DEFAULT_CONFIG
+phase = ising_phase.task_data(PHASE)
+ensemble = Ensemble([ising_phase.build(PHASE, seed).model for seed in range(N_SEEDS)])
+optimizer = torch.optim.Adam(ensemble.parameters(), lr=PHASE["lr"],
+                             weight_decay=PHASE["weight_decay"])
+histories = train(ensemble, phase.dataset, optimizer, n_epochs=PHASE["n_epochs"],
+                  eval_every=PHASE["eval_every"], progress=False)
+for seed, h in enumerate(histories):
+    best = h.test_acc.argmax()
+    print(f"seed {seed}: t_fit {h.t_fit():.0f}, t_grok {h.t_grok():.0f}, "
+          f"train {h.train_acc[-1]:.3f}, test max {h.test_acc[best]:.3f} "
+          f"at epoch {h.epochs[best]}, final {h.test_acc[-1]:.3f}")
 
 # %% mystnb={"figure": {"caption": "The energy-bin network on the phase task (T below or above $T_c$), five seeds trained as one ensemble: mean train (blue) and test (orange) accuracy with the range over seeds. The test accuracy reaches its best within a few hundred epochs, by the time the training set is fitted, and does not rise afterwards: no delayed generalisation.", "name": "fig-ising-phase-curves"}}
 fig, ax = plt.subplots(figsize=(8, 3.4))
-for key, color, label in (("train_acc", COLORS[0], "train"), ("test_acc", COLORS[1], "test")):
-    curves = np.array([getattr(h, key) for h in histories])
-    ax.plot(histories[0].epochs, curves.mean(axis=0), color=color, label=label)
-    ax.fill_between(histories[0].epochs, curves.min(axis=0), curves.max(axis=0), color=color, alpha=0.25, lw=0)
+for key, color, label in SPLITS:
+    band = np.array([getattr(h, key) for h in histories])  # (seeds, evals)
+    ax.plot(histories[0].epochs, band.mean(axis=0), color=color, label=label)
+    ax.fill_between(histories[0].epochs, band.min(axis=0), band.max(axis=0),
+                    color=color, alpha=0.25, lw=0)
 ax.set(xlabel="epoch", ylabel="accuracy")
 ax.legend()
 plt.show()
@@ -424,17 +481,22 @@ plt.show()
 # %%
 ensemble.eval()
 with torch.no_grad():
-    p_ordered = torch.softmax(ensemble(phase.dataset.X_test), dim=-1)[..., 1].numpy()  # (seeds, n_test)
-by_T = np.array([p_ordered[:, phase.test_T == T].mean(axis=1) for T in phase.temperatures])  # (n_T, seeds)
-crossings = np.array([ising_phase.crossing_temperature(phase.temperatures, by_T[:, s]) for s in range(N_SEEDS)])
+    logits = ensemble(phase.dataset.X_test)  # (seeds, n_test, 2)
+by_T = ising_phase.ordered_probability(phase, logits)  # (seeds, n_T)
+crossings = np.array([ising_phase.crossing_temperature(phase.temperatures, p)
+                      for p in by_T])
 T_c = ising.critical_temperature()
-print(f"crossing: {crossings.mean():.3f} +- {crossings.std(ddof=1) / np.sqrt(N_SEEDS):.3f} (seeds {np.round(crossings, 3).tolist()}); "
+error = crossings.std(ddof=1) / np.sqrt(N_SEEDS)
+print(f"crossing: {crossings.mean():.3f} +- {error:.3f} "
+      f"(seeds {np.round(crossings, 3).tolist()}); "
       f"T_c = {T_c:.4f}, {crossings.mean() / T_c - 1:+.1%}")
 
 # %%
-by_fit = np.array([h.test_acc[h.epochs <= h.t_fit()].max() for h in histories])  # best test accuracy up to t_fit
-after_fit = np.array([h.test_acc[h.epochs > h.t_fit()].max() for h in histories])  # and after
-print(f"best test accuracy up to t_fit {np.round(by_fit, 3).tolist()}, after {np.round(after_fit, 3).tolist()}")
+# the best test accuracy up to t_fit, and after
+by_fit = np.array([h.test_acc[h.epochs <= h.t_fit()].max() for h in histories])
+after_fit = np.array([h.test_acc[h.epochs > h.t_fit()].max() for h in histories])
+print(f"best test accuracy up to t_fit {np.round(by_fit, 3).tolist()}, "
+      f"after {np.round(after_fit, 3).tolist()}")
 assert np.all(after_fit <= by_fit + 0.01)  # nothing generalises late
 assert abs(crossings.mean() / T_c - 1) < 0.05
 
@@ -482,5 +544,5 @@ assert abs(crossings.mean() / T_c - 1) < 0.05
 #    (about ten CPU-hours). Does $p = 0.04$ suppress grokking?
 # 2. Train the phase task with $c = 1$ and with weight decay 0: does anything change?
 # 3. The overlap prediction assumes uniform sampling within a level. Compute
-#    from `ising_data.annealed_pool` how many *distinct* configurations the
+#    from `grokbook.tasks.ising_bins_data.annealed_pool` how many *distinct* configurations the
 #    annealing visits at $E = -116$, and how far from uniform the draws are.
