@@ -672,6 +672,7 @@ print(
 )
 
 # %% mystnb={"figure": {"caption": "Rule 30 (j = 2) learned by the tensor network, seed 0, d = 10. Top: per-cell accuracy on the training windows, on held-out strings of 8 cells and on long strings of 200 cells, every 10 epochs. Bottom: the effective dimension e^S of the left environments. Vertical lines: t_fit (dotted), t_dim (dashed), t_long (solid).", "name": "fig-rules-rule30-curves"}}
+# NBVAL_IGNORE_OUTPUT
 t_99, t_long, t_dim = ca["t_99"], ca["t_long"], ca["t_dimension"]
 epochs_ca = ca["epochs"]
 fig, (ax_acc, ax_dim) = plt.subplots(2, 1, figsize=(7, 5.5), sharex=True)
@@ -755,6 +756,7 @@ assert at("test_acc", t_dim) < 0.6
 # tracked down the cause). The seeds do not all behave like this one:
 
 # %%
+# NBVAL_IGNORE_OUTPUT
 print(
     f"{'seed':>4} {'t_99':>6} {'t_dim':>6} {'t_long':>7} {'long acc at t_99':>18} "
     f"{'final long acc':>15}"
@@ -768,28 +770,32 @@ for seed, run in ca_runs.items():
     )
 
 # %%
-run1, run2 = ca_runs[1], ca_runs[2]
-assert (
-    run2["t_long"] > 2 * run2["t_99"]
-    and run2["t_long"] - run2["t_dimension"]
-    >= 2 * automata.DEFAULT_CONFIG["snapshot_every"]
-)
+run1 = ca_runs[1]
 assert (
     np.interp(run1["t_99"], run1["epochs"], run1["test_acc"]) > 0.6
 )  # seed 1 learns the long strings while it fits
 
 # %% [markdown]
-# Seed 2 groks as well, sooner, and its effective dimension again falls first;
-# seed 1 learns the long strings *while* it fits the windows, so it has no
-# delay to speak of (and its accuracy later collapses for a while). At this
-# small scale the memorising phase is fragile, and how often a seed shows a
-# long delay takes more seeds than fit in this chapter's minute (Exercise 6).
+# Seed 1 learns the long strings *while* it fits the windows, so it has no
+# delay to speak of (and its accuracy later collapses for a while). Seed 2 is
+# the fragile case: on the CPU that first ran this chapter it grokked at
+# $t_\text{long} = 84 = 2.8\,t_{99}$, with its effective dimension falling
+# first; on the CPU that ran this page (wider vector instructions, so float
+# sums rounded differently) the same code and seed learn the long strings at
+# 52 epochs, 1.7 $t_{99}$, with no fall of the dimension to time. Seed 0 moves
+# too (its $t_\text{long}$ is 274 on the first CPU, 246 here) but groks on
+# both. That is why the cells above do not have their printed numbers
+# compared by the test suite: a run of this size follows its rounding errors
+# into or out of the memorising phase. How often a seed shows a long delay
+# takes more seeds than fit in this chapter's minute (Exercise 6); the
+# exponents below are averages over seed ensembles and do not move with the
+# CPU (the frozen and Adam rows are the same to two decimals on both).
 # In the authors' reference run
 # ($d = 40$, 1024 strings of 10 cells) the training accuracy was 1.0 by epoch
 # 40 and the test accuracy on 1000-cell strings stayed at 0.5 until about
 # epoch 100, then rose to 0.98 by epoch 300, with the PCA entropy falling
-# 3.34 -> 2.1 -> 1.55 before the rise: the same order of events as seeds 0
-# and 2 here. The critical exponents of this transition need many seeds per
+# 3.34 -> 2.1 -> 1.55 before the rise: the same order of events as seed 0
+# here. The critical exponents of this transition need many seeds per
 # point; the next section measures them on a smaller set-up.
 
 # %% [markdown]
