@@ -49,8 +49,10 @@
 #
 # XOR has four points and no held-out set: its "grokking" is an abrupt
 # *learning* after a plateau, not delayed generalisation. The test accuracy
-# below is the training accuracy, and $t_{grok}$ (see `grokbook.train`) is
-# the epoch from which all four points stay correctly classified.
+# below is the training accuracy, so the book's $t_{grok}$ (a test accuracy
+# that rises after the training set is fitted) does not apply. We time
+# learning by $t_{learn}$, the book's $t_{fit}$ (`grokbook.curves.t_fit`): the
+# epoch from which all four points stay correctly classified.
 
 # %% tags=["remove-cell"]
 # Colab only: install grokbook. Does nothing elsewhere.
@@ -59,36 +61,40 @@ import sys
 if "google.colab" in sys.modules:
     import subprocess
 
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/grokbook/grokbook@v0.1.0"], check=True)
+    REPO = "git+https://github.com/grokbook/grokbook@v0.1.0"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", REPO], check=True)
 
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
 import powerlaw
 
-from grokbook import avalanche as av
-from grokbook import modular, probes, xor
+from grokbook import book, curves, probes
 from grokbook.experiments import run_sweep
-from grokbook.plots import COLORS, set_style
+from grokbook.probes import sandpile
+from grokbook.tasks import modular, xor
 
-set_style()
+SCALE = book.setup(seed=0, threads=1)
+COLORS = book.COLORS
 
 
-def plot_band(ax: plt.Axes, x: np.ndarray, low: np.ndarray, high: np.ndarray, centre: np.ndarray, color: str = COLORS[0], **line) -> None:
+def plot_band(ax, x, low, high, centre, color=COLORS[0], **line) -> None:
     """A curve (T,) with its confidence band [low, high] (T,) each."""
     ax.fill_between(x, low, high, color=color, alpha=0.25, lw=0)
     ax.plot(x, centre, color=color, **line)
 
 
-config = xor.XORConfig()  # the paper's design: 8 scales x 6 seeds x 51 snapshots (it runs in seconds)
-print(f"widths h = {config.widths}, N = 4h + 1 = {config.N.tolist()}")
-print(f"{config.n_seeds} seeds x {config.n_snapshots} snapshots over {config.n_epochs} epochs of full-batch SGD")
+# the paper's design: 8 scales x 6 seeds x 51 snapshots (it runs in seconds)
+config = xor.XORConfig()
+print(f"widths = {config.widths}, N = 4 width + 1 = {config.N.tolist()}")
+print(f"{config.n_seeds} seeds x {config.n_snapshots} snapshots over "
+      f"{config.n_epochs} epochs of full-batch SGD")
 
 # %% [markdown]
 # ## The probe, rule by rule
 #
-# The rules of `grokbook.avalanche` (the paper's choices were not found; see
-# the module docstring):
+# The rules of `grokbook.probes.avalanche` (the paper's choices were not
+# found; see the module docstring):
 #
 # 1. **Graph**: one node per parameter, node $i$ = entry $i$ of the flattened
 #    gradient; Barabasi-Albert with mean degree 4 by default, one fixed graph per $N$.
@@ -118,12 +124,16 @@ print(f"{config.n_seeds} seeds x {config.n_snapshots} snapshots over {config.n_e
 
 # %%
 L = 8
-lattice = av.square_lattice(L)
-start = av.sandpile(lattice, 1, threshold=4, grains_per_drive=4 * L * L, n_systems=64, seed=0).heights
-per_system = av.sandpile(lattice, 200, threshold=4, n_systems=64, heights=start, seed=1).sizes.mean(axis=0)
+lattice = probes.square_lattice(L)
+fill = 4 * L * L  # grains enough to reach the recurrent states
+pile = dict(threshold=4, n_systems=64)
+start = sandpile.sandpile(lattice, 1, grains_per_drive=fill, seed=0, **pile)
+run = sandpile.sandpile(lattice, 200, heights=start.heights, seed=1, **pile)
+per_system = run.sizes.mean(axis=0)
 mean_size, error = per_system.mean(), per_system.std(ddof=1) / np.sqrt(per_system.size)
-exact_size = av.dhar_mean_avalanche_size(lattice, 4)
-print(f"mean avalanche size: exact (Dhar) {exact_size:.2f}, simulated {mean_size:.2f} +- {error:.2f}")
+exact_size = sandpile.dhar_mean_avalanche_size(lattice, 4)
+print(f"mean avalanche size: exact (Dhar) {exact_size:.2f}, "
+      f"simulated {mean_size:.2f} +- {error:.2f}")
 
 # %%
 assert abs(mean_size - exact_size) < 4 * error
@@ -133,13 +143,14 @@ assert abs(mean_size - exact_size) < 4 * error
 # $17/8 = 2.125$ {cite}`poghosyan2011`. A $16 \times 16$ torus with one weakly
 # dissipating node (threshold 5, so one grain in five leaves there) has almost
 # no edge; the abelian property lets us add half a lattice of grains per
-# drive, which equals as many single-grain drives (`av.torus_mean_height`).
+# drive, which equals as many single-grain drives (`sandpile.torus_mean_height`).
 
 # %%
 n_systems = 32
-per_system = av.torus_mean_height(16, n_systems=n_systems)
+per_system = sandpile.torus_mean_height(16, n_systems=n_systems)
 height, height_error = per_system.mean(), per_system.std(ddof=1) / np.sqrt(n_systems)
-print(f"mean height: {height:.4f} +- {height_error:.4f} (17/8 = 2.125 for L -> infinity)")
+print(f"mean height: {height:.4f} +- {height_error:.4f} "
+      f"(17/8 = 2.125 for L -> infinity)")
 
 # %% [markdown]
 # The finite torus sits a little below 17/8 (we measured 2.1237 at $L = 24$
@@ -158,14 +169,20 @@ assert abs(height - 17 / 8) < 0.005 + 4 * height_error
 # {cite}`clauset2009` (the `powerlaw` package {cite}`alstott2014`).
 
 # %% mystnb={"figure": {"caption": "Complementary cumulative distribution of sandpile avalanche sizes on a Barabasi-Albert graph of 2000 nodes (threshold = degree, grains lost with probability 0.01), with the maximum-likelihood power law above its fitted lower cutoff: the slope gives the size exponent tau, near the mean-field 3/2.", "name": "fig-dimension-sandpile"}}
-sizes = av.scale_free_sandpile_sizes(2000, n_systems=32, n_drives=300, loss=0.01, seed=0)  # (drives x systems,)
+# (drives x systems,)
+sizes = sandpile.scale_free_sandpile_sizes(
+    2000, n_systems=32, n_drives=300, loss=0.01, seed=0
+)
 fit = powerlaw.Fit(sizes[sizes > 0], discrete=True, verbose=False)
 tau, tau_error = fit.power_law.alpha, fit.power_law.standard_err
-print(f"{(sizes > 0).sum()} avalanches, tau = {tau:.3f} +- {tau_error:.3f} from s_min = {fit.power_law.xmin:.0f} (mean field: 1.5)")
+print(f"{(sizes > 0).sum()} avalanches, tau = {tau:.3f} +- {tau_error:.3f} "
+      f"from s_min = {fit.power_law.xmin:.0f} (mean field: 1.5)")
 
 fig, ax = plt.subplots(figsize=(5, 3.6))
-fit.plot_ccdf(ax=ax, color=COLORS[0], marker=".", ls="none", label="BA sandpile, $N = 2000$")
-fit.power_law.plot_ccdf(ax=ax, color="k", ls="--", lw=1, label=f"power law, $\\tau = {tau:.2f}$")
+data_label = "BA sandpile, $N = 2000$"
+fit.plot_ccdf(ax=ax, color=COLORS[0], marker=".", ls="none", label=data_label)
+label = f"power law, $\\tau = {tau:.2f}$"
+fit.power_law.plot_ccdf(ax=ax, color="k", ls="--", lw=1, label=label)
 ax.set(xlabel="avalanche size $s$", ylabel="$P(S \\geq s)$")
 ax.legend()
 plt.show()
@@ -188,9 +205,12 @@ assert abs(tau - 1.5) < 0.1
 
 # %%
 for periodic in (True, False):
-    run = av.ofc(av.square_lattice(16, periodic=periodic), 15, alpha=0.25, n_systems=8, seed=3)
-    imbalance = np.abs(run.load_after - (run.load_before + 256 * run.drive - run.dissipated)).max()
-    print(f"periodic={periodic!s:5}: largest avalanche {run.sizes.max():4d}, dissipated {run.dissipated.sum():8.3f}, balance error {imbalance:.0e}")
+    grid = probes.square_lattice(16, periodic=periodic)
+    run = sandpile.ofc(grid, 15, alpha=0.25, n_systems=8, seed=3)
+    balance = run.load_before + 256 * run.drive - run.dissipated
+    imbalance = np.abs(run.load_after - balance).max()
+    print(f"periodic={periodic!s:5}: largest avalanche {run.sizes.max():4d}, "
+          f"dissipated {run.dissipated.sum():8.3f}, balance error {imbalance:.0e}")
     assert imbalance < 1e-9 and (run.dissipated.sum() < 1e-9) == periodic
 
 # %% [markdown]
@@ -205,12 +225,19 @@ for periodic in (True, False):
 # %%
 rng = np.random.default_rng(0)
 null = {}
-for topology in av.TOPOLOGIES:
-    S = np.stack([av.gradient_avalanches(rng.standard_normal((6, n)), av.make_graph(topology, int(n), seed=0)).sizes for n in config.N])
-    null[topology] = av.effective_dimension(config.N, S)
-    print(f"{topology:16s} D = {null[topology].D:.3f}  [{null[topology].low:.3f}, {null[topology].high:.3f}]")
+for topology in probes.TOPOLOGIES:
+    S = np.stack([
+        probes.gradient_avalanches(
+            rng.standard_normal((6, n)), probes.make_graph(topology, int(n), seed=0)
+        ).sizes
+        for n in config.N
+    ])
+    null_fit = null[topology] = probes.effective_dimension(config.N, S)
+    band = f"[{null_fit.low:.3f}, {null_fit.high:.3f}]"
+    print(f"{topology:16s} D = {null_fit.D:.3f}  {band}")
 D_null = np.array([f.D for f in null.values()])
-print(f"mean over topologies D = {D_null.mean():.3f} (paper 0.99), coefficient of variation {100 * D_null.std() / D_null.mean():.1f} % (paper < 0.3 %)")
+print(f"mean over topologies D = {D_null.mean():.3f} (paper 0.99), coefficient of "
+      f"variation {100 * D_null.std() / D_null.mean():.1f} % (paper < 0.3 %)")
 
 # %% [markdown]
 # The null gives $D \approx 1$ on every topology, as in the paper, but with
@@ -227,14 +254,15 @@ assert null["barabasi_albert"].low > 1
 # %% [markdown]
 # ## XOR: a plateau, then learning
 #
-# The networks (`grokbook.xor`): tanh hidden layer in mean-field
+# The networks (`grokbook.tasks.xor`): tanh hidden layer in mean-field
 # parametrisation, small initialisation, full-batch SGD, cross-entropy. The
 # small start puts every network near the saddle at the origin, where the
 # loss is flat at $\log 2$; the mean-field scaling makes the escape happen at
 # roughly the same epoch at every width, so that a fit across widths at a
 # fixed epoch compares networks in the same phase. Each run calls
 # `grokbook.train.train` with a snapshot callback that records the full-batch
-# gradient at 51 evenly spaced epochs.
+# gradient of its loss at 51 evenly spaced epochs
+# (`grokbook.probes.gradient_snapshot`).
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -242,25 +270,28 @@ import time
 
 start = time.perf_counter()
 runs = xor.run_xor(config, progress=False)
-print(f"{len(config.widths) * config.n_seeds} runs in {time.perf_counter() - start:.0f} s")
+n_runs = len(config.widths) * config.n_seeds
+print(f"{n_runs} runs in {time.perf_counter() - start:.0f} s")
 
-# %% mystnb={"figure": {"caption": "XOR training at eight widths h (colour): loss (left, log scale) and accuracy on the four points (right) against the epoch, each the mean over 6 seeds. Every width sits on the loss plateau at log 2 before it learns all four points.", "name": "fig-dimension-xor-curves"}}
+# %% mystnb={"figure": {"caption": "XOR training at eight widths (colour): loss (left, log scale) and accuracy on the four points (right) against the epoch, each the mean over 6 seeds. Every width sits on the loss plateau at log 2 before it learns all four points.", "name": "fig-dimension-xor-curves"}}
 epochs = runs.histories[0][0].epochs
 fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.6))
 colors = plt.cm.viridis(np.linspace(0, 0.9, len(config.widths)))
-for i, h in enumerate(config.widths):
+for i, width in enumerate(config.widths):
     loss = np.mean([r.train_loss for r in runs.histories[i]], axis=0)
     acc = np.mean([r.test_acc for r in runs.histories[i]], axis=0)
-    ax_loss.plot(epochs, loss, color=colors[i], label=f"h = {h}")
+    ax_loss.plot(epochs, loss, color=colors[i], label=f"width {width}")
     ax_acc.plot(epochs, acc, color=colors[i])
 ax_loss.set(xlabel="epoch", ylabel="loss (mean over seeds)", yscale="log")
 ax_acc.set(xlabel="epoch", ylabel="accuracy (mean over seeds)")
 ax_loss.legend(ncol=2, fontsize=8)
 plt.show()
 
-t_grok = runs.t_grok
-print("t_grok per width (median over seeds):", dict(zip(config.widths, np.median(t_grok, axis=1).tolist())))
-print(f"all runs: t_grok = {np.mean(t_grok):.0f} +- {np.std(t_grok):.0f} epochs (range {t_grok.min():.0f}-{t_grok.max():.0f})")
+t_learn = runs.t_learn  # (n_scales, n_seeds): curves.t_fit of each run, NaN if never
+medians = dict(zip(config.widths, np.median(t_learn, axis=1).tolist()))
+print("t_learn per width (median over seeds):", medians)
+print(f"all runs: t_learn = {np.mean(t_learn):.0f} +- {np.std(t_learn):.0f} epochs "
+      f"(range {t_learn.min():.0f}-{t_learn.max():.0f})")
 
 # %% [markdown]
 # Every run sits on the $\log 2$ plateau for a few hundred epochs, then learns
@@ -269,9 +300,13 @@ print(f"all runs: t_grok = {np.mean(t_grok):.0f} +- {np.std(t_grok):.0f} epochs 
 # 1000 epochs.
 
 # %%
-assert np.all(np.isfinite(t_grok)) and t_grok.min() >= 250 and t_grok.max() <= 1000
-assert np.median(t_grok[-1]) < np.median(t_grok[0])
-assert all(r.train_loss[epochs == 100][0] > 0.99 * np.log(2) and r.test_acc[-1] == 1 for row in runs.histories for r in row)
+assert np.all(np.isfinite(t_learn)) and t_learn.min() >= 250 and t_learn.max() <= 1000
+assert np.median(t_learn[-1]) < np.median(t_learn[0])
+assert all(
+    r.train_loss[epochs == 100][0] > 0.99 * np.log(2) and r.test_acc[-1] == 1
+    for row in runs.histories
+    for r in row
+)
 
 # %% [markdown]
 # ## $D(t)$ across eight scales
@@ -281,28 +316,32 @@ assert all(r.train_loss[epochs == 100][0] > 0.99 * np.log(2) and r.test_acc[-1] 
 
 # %%
 snapshot_epochs = config.snapshot_epochs
-graphs = av.scale_graphs(config.N)  # N -> graph
-S = av.cascade_sizes(runs.gradients, graphs)  # (n_scales, n_seeds, n_snapshots)
+graphs = probes.scale_graphs(config.N)  # N -> graph
+S = probes.cascade_sizes(runs.gradients, graphs)  # (n_scales, n_seeds, n_snapshots)
 print(f"cascades: {S.size}, smallest {S.min()}, largest {S.max()} topplings")
-dimension = av.effective_dimension(config.N, S)
+dimension = probes.effective_dimension(config.N, S)
 
 # %% [markdown]
 # The same probe runs from the command line, one seed (all eight widths) per
-# stored result: `grokbook run dimension --seeds 6` (`xor.run_config`). The
+# stored result: `grokbook run dimension --seeds 6` (`tasks.xor.run_config`). The
 # chapter reads it through the same API, `grokbook.experiments.run_sweep`
 # (computing what the store does not hold yet), and checks that the stored
 # sizes and learning times are the ones computed above, so the two cannot drift:
 
 # %%
-stored = [result.payload for result in run_sweep("dimension", scale="paper", seeds=config.n_seeds, progress=False).results]
-stored_S = np.stack([r["sizes"] for r in stored], axis=1)  # (n_scales, n_seeds, n_snapshots)
-stored_t_grok = np.stack([r["t_grok"] for r in stored], axis=1)  # (n_scales, n_seeds)
-print(f"stored: {len(stored)} seeds x {stored_S.shape[0]} widths x {stored_S.shape[2]} snapshots; "
-      f"identical sizes: {np.array_equal(stored_S, S)}, identical t_grok: {np.array_equal(stored_t_grok, runs.t_grok, equal_nan=True)}")  # fmt: skip
+sweep = run_sweep("dimension", scale="paper", seeds=config.n_seeds, progress=False)
+stored = [result.payload for result in sweep.results]
+stored_S = np.stack([r["sizes"] for r in stored], axis=1)  # (n_scales, n_seeds, T)
+stored_t_learn = np.stack([r["t_learn"] for r in stored], axis=1)  # (n_scales, n_seeds)
+same_S = np.array_equal(stored_S, S)
+same_t = np.array_equal(stored_t_learn, t_learn, equal_nan=True)
+print(f"stored: {len(stored)} seeds x {stored_S.shape[0]} widths x {stored_S.shape[2]} "
+      f"snapshots; identical sizes: {same_S}, identical t_learn: {same_t}")
 
 # %%
-assert np.array_equal(stored[0]["N"], config.N) and np.array_equal(stored[0]["snapshot_epochs"], snapshot_epochs)
-assert np.array_equal(stored_S, S) and np.array_equal(stored_t_grok, runs.t_grok, equal_nan=True)
+assert np.array_equal(stored[0]["N"], config.N)
+assert np.array_equal(stored[0]["snapshot_epochs"], snapshot_epochs)
+assert same_S and same_t
 
 # %% [markdown]
 # Here is $D(t)$ with its band beside the accuracy, with the learning times
@@ -311,9 +350,12 @@ assert np.array_equal(stored_S, S) and np.array_equal(stored_t_grok, runs.t_grok
 # %% mystnb={"figure": {"caption": "Effective dimension D(t) of XOR gradients (blue, 90 % seed-bootstrap band) fitted across eight widths at each of 51 snapshot epochs, with the mean accuracy of all 48 runs (orange, right axis) and each run's learning time (red ticks). D dips below 1 on the plateau and rises through 1 as the runs learn.", "name": "fig-dimension-xor"}}
 accuracy = np.mean([r.test_acc for row in runs.histories for r in row], axis=0)
 fig, ax = plt.subplots(figsize=(8, 4))
-plot_band(ax, snapshot_epochs, dimension.low, dimension.high, dimension.D, marker=".", label="$D(t)$, 90 % band")
+band = (dimension.low, dimension.high, dimension.D)
+plot_band(ax, snapshot_epochs, *band, marker=".", label="$D(t)$, 90 % band")
 ax.axhline(1, color="grey", ls=":", lw=1)
-ax.plot(t_grok.ravel(), np.full(t_grok.size, 0.62), "|", color=COLORS[3], ms=12, label="$t_{grok}$ of each run")
+ticks = np.full(t_learn.size, 0.62)
+label = "$t_{learn}$ of each run"
+ax.plot(t_learn.ravel(), ticks, "|", color=COLORS[3], ms=12, label=label)
 ax.set(xlabel="epoch", ylabel="effective dimension $D$", ylim=(0.6, 1.3))
 ax_acc = ax.twinx()
 ax_acc.plot(epochs, accuracy, color=COLORS[1], label="accuracy (all runs)")
@@ -330,22 +372,35 @@ plt.show()
 # of $D(t)$, for the fit and for each bootstrap replica:
 
 # %%
-assert dimension.low[0] < 1 < dimension.high[0]  # at initialisation, like the null model
+# at initialisation, like the null model
+assert dimension.low[0] < 1 < dimension.high[0]
 
 # %%
-crossing = av.crossing_time(snapshot_epochs, dimension.D, after_minimum=True)
-crossing_boot = av.crossing_time(snapshot_epochs, dimension.boot, after_minimum=True)
+crossing = curves.crossing_time(snapshot_epochs, dimension.D, after_minimum=True)
+replicas = dimension.boot  # (n_boot, T)
+crossing_boot = curves.crossing_time(snapshot_epochs, replicas, after_minimum=True)
 crossing_low, crossing_high = np.nanpercentile(crossing_boot, [5, 95])
-print(f"D crosses 1 at epoch {crossing:.0f}, 90 % interval [{crossing_low:.0f}, {crossing_high:.0f}] ({np.isnan(crossing_boot).mean():.0%} of replicas never cross)")
-print(f"t_grok: mean {t_grok.mean():.0f}, median {np.median(t_grok):.0f}, 90 % of runs in [{np.percentile(t_grok, 5):.0f}, {np.percentile(t_grok, 95):.0f}]")
+never = np.isnan(crossing_boot).mean()
+print(f"D crosses 1 at epoch {crossing:.0f}, 90 % interval [{crossing_low:.0f}, "
+      f"{crossing_high:.0f}] ({never:.0%} of replicas never cross)")
+q5, q95 = np.percentile(t_learn, [5, 95])
+print(f"t_learn: mean {t_learn.mean():.0f}, median {np.median(t_learn):.0f}, "
+      f"90 % of runs in [{q5:.0f}, {q95:.0f}]")
 
-before, after = snapshot_epochs < t_grok.min(), snapshot_epochs > t_grok.max()
+before, after = snapshot_epochs < t_learn.min(), snapshot_epochs > t_learn.max()
 lowest, highest = dimension.D.argmin(), dimension.D.argmax()
-print(f"{'':26s}{'ours':>8s}{'paper':>8s}")
-print(f"{'D before (t < all t_grok)':26s}{dimension.D[before].mean():8.2f}{0.90:8.2f}")
-print(f"{'D after (t > all t_grok)':26s}{dimension.D[after].mean():8.2f}{1.20:8.2f}")
-print(f"lowest D {dimension.D[lowest]:.2f} [{dimension.low[lowest]:.2f}, {dimension.high[lowest]:.2f}] at epoch {snapshot_epochs[lowest]}, "
-      f"highest D {dimension.D[highest]:.2f} [{dimension.low[highest]:.2f}, {dimension.high[highest]:.2f}] at epoch {snapshot_epochs[highest]}")  # fmt: skip
+
+
+def at(i: int) -> str:
+    """D with its band at snapshot i."""
+    return (f"{dimension.D[i]:.2f} [{dimension.low[i]:.2f}, {dimension.high[i]:.2f}] "
+            f"at epoch {snapshot_epochs[i]}")
+
+
+print(f"{'':27s}{'ours':>8s}{'paper':>8s}")
+print(f"{'D before (t < all t_learn)':27s}{dimension.D[before].mean():8.2f}{0.90:8.2f}")
+print(f"{'D after (t > all t_learn)':27s}{dimension.D[after].mean():8.2f}{1.20:8.2f}")
+print(f"lowest D {at(lowest)}, highest D {at(highest)}")
 
 # %% [markdown]
 # What we measure ({numref}`fig-dimension-xor`), against the paper:
@@ -354,14 +409,14 @@ print(f"lowest D {dimension.D[lowest]:.2f} [{dimension.low[lowest]:.2f}, {dimens
 #   plateau is below 1 beyond the bootstrap band.
 # - $D$ does cross 1 upwards, and its peak is above 1 beyond the band, but
 #   the crossing comes *after* most runs have learned (after the mean
-#   $t_{grok}$, outside the crossing's band), not at the onset.
+#   $t_{learn}$, outside the crossing's band), not at the onset.
 # - After learning $D$ does not stay near 1.20: it returns to just below 1.
 #   We do not reproduce the paper's post-grokking value.
 
 # %%
 assert dimension.D[before].mean() < 1 and dimension.high[lowest] < 1
 assert dimension.low[highest] > 1
-assert np.isfinite(crossing) and crossing_low > t_grok.mean()
+assert np.isfinite(crossing) and crossing_low > t_learn.mean()
 assert 0.9 < dimension.D[after].mean() < 1  # just below 1, far from the paper's 1.20
 
 # %% [markdown]
@@ -370,33 +425,47 @@ assert 0.9 < dimension.D[after].mean() < 1  # just below 1, far from the paper's
 # Narrow networks learn later than wide ones, so a fit at a fixed epoch mixes
 # networks in different phases. The companion paper aligns the runs on their
 # own learning time instead. We interpolate each run's $\log S$ at
-# $t = t_{grok} + \Delta t$ and fit $D(\Delta t)$ across the scales:
+# $t = t_{learn} + \Delta t$ and fit $D(\Delta t)$ across the scales:
 
-# %% mystnb={"figure": {"caption": "D fitted across the eight XOR widths after aligning every run on its own learning time (x: epochs since t_grok; band: 90 % seed bootstrap). D is lowest at t_grok and returns to 1, not above, about 150 epochs later.", "name": "fig-dimension-aligned"}}
+# %% mystnb={"figure": {"caption": "D fitted across the eight XOR widths after aligning every run on its own learning time (x: epochs since t_learn; band: 90 % seed bootstrap). D is lowest at t_learn and returns to 1, not above, about 150 epochs later.", "name": "fig-dimension-aligned"}}
 shift = np.arange(-240, 481, 30)  # Delta t, within the snapshots of every run
 log_S = np.log(S)  # (n_scales, n_seeds, n_snapshots)
-aligned = np.stack([[np.interp(t_grok[i, s] + shift, snapshot_epochs, log_S[i, s]) for s in range(config.n_seeds)] for i in range(len(config.N))])
-dimension_aligned = av.effective_dimension(config.N, np.exp(aligned))
-crossing_aligned = av.crossing_time(shift, dimension_aligned.D, after_minimum=True)
-crossing_aligned_low, crossing_aligned_high = np.nanpercentile(av.crossing_time(shift, dimension_aligned.boot, after_minimum=True), [5, 95])
-lowest_aligned = dimension_aligned.D.argmin()
-print(f"lowest D {dimension_aligned.D[lowest_aligned]:.2f} at t - t_grok = {shift[lowest_aligned]}")
-print(f"D crosses 1 at t - t_grok = {crossing_aligned:.0f}, 90 % interval [{crossing_aligned_low:.0f}, {crossing_aligned_high:.0f}]")
-print(f"after t_grok + 150: D between {dimension_aligned.D[shift >= 150].min():.2f} and {dimension_aligned.D[shift >= 150].max():.2f}, "
-      f"band never above 1 (largest lower edge {dimension_aligned.low[shift > 0].max():.2f})")  # fmt: skip
+aligned = np.stack([  # (n_scales, n_seeds, n_shifts)
+    [
+        np.interp(t_learn[i, s] + shift, snapshot_epochs, log_S[i, s])
+        for s in range(config.n_seeds)
+    ]
+    for i in range(len(config.N))
+])
+dimension_aligned = probes.effective_dimension(config.N, np.exp(aligned))
+D_aligned = dimension_aligned.D
+crossing_aligned = curves.crossing_time(shift, D_aligned, after_minimum=True)
+aligned_boot = curves.crossing_time(shift, dimension_aligned.boot, after_minimum=True)
+crossing_aligned_low, crossing_aligned_high = np.nanpercentile(aligned_boot, [5, 95])
+lowest_aligned = D_aligned.argmin()
+late_aligned = D_aligned[shift >= 150]
+largest_lower = dimension_aligned.low[shift > 0].max()
+print(f"lowest D {D_aligned[lowest_aligned]:.2f} "
+      f"at t - t_learn = {shift[lowest_aligned]}")
+print(f"D crosses 1 at t - t_learn = {crossing_aligned:.0f}, "
+      f"90 % interval [{crossing_aligned_low:.0f}, {crossing_aligned_high:.0f}]")
+print(f"after t_learn + 150: D between {late_aligned.min():.2f} and "
+      f"{late_aligned.max():.2f}, band never above 1 "
+      f"(largest lower edge {largest_lower:.2f})")
 
 fig, ax = plt.subplots(figsize=(7, 3.6))
-plot_band(ax, shift, dimension_aligned.low, dimension_aligned.high, dimension_aligned.D, marker=".", label="$D$, runs aligned on $t_{grok}$")
+band = (dimension_aligned.low, dimension_aligned.high, dimension_aligned.D)
+plot_band(ax, shift, *band, marker=".", label="$D$, runs aligned on $t_{learn}$")
 ax.axhline(1, color="grey", ls=":", lw=1)
-ax.axvline(0, color=COLORS[3], lw=1, label="$t = t_{grok}$")
-ax.set(xlabel="$t - t_{grok}$ (epochs)", ylabel="$D$")
+ax.axvline(0, color=COLORS[3], lw=1, label="$t = t_{learn}$")
+ax.set(xlabel="$t - t_{learn}$ (epochs)", ylabel="$D$")
 ax.legend()
 plt.show()
 
 # %% [markdown]
-# Aligned ({numref}`fig-dimension-aligned`), the picture is sharper and further from the paper's: $D$ is
-# *lowest* when the networks finish learning (within one snapshot spacing of
-# $t_{grok}$), climbs back to 1 over the next ~150 epochs, and then stays at
+# Aligned ({numref}`fig-dimension-aligned`), the picture is sharper and
+# further from the paper's: $D$ is *lowest* when the networks finish learning
+# (within one snapshot spacing of $t_{learn}$), climbs back to 1 over the next ~150 epochs, and then stays at
 # 1 within its band: no supercritical excess after learning.
 
 # %%
@@ -417,14 +486,19 @@ assert dimension_aligned.low[shift > 0].max() < 1
 # %% mystnb={"figure": {"caption": "D(t) of the XOR gradients (blue, 90 % band) and of the same gradients with each snapshot's entries shuffled across the graph's nodes (red, dashed), against the epoch: the shuffle keeps the distribution of the entries and destroys their placement, and leaves D(t) within its band.", "name": "fig-dimension-shuffle"}}
 shuffle = np.random.default_rng(1)
 shuffled = [shuffle.permuted(g, axis=-1) for g in runs.gradients]
-dimension_shuffled = av.effective_dimension(config.N, av.cascade_sizes(shuffled, graphs))
+S_shuffled = probes.cascade_sizes(shuffled, graphs)
+dimension_shuffled = probes.effective_dimension(config.N, S_shuffled)
 difference = np.abs(dimension_shuffled.D - dimension.D)
 half_band = (dimension.high - dimension.low) / 2
-print(f"|D_shuffled - D|: mean {difference.mean():.3f}, largest {difference.max():.3f}; mean half-width of the band {half_band.mean():.3f}")
+print(f"|D_shuffled - D|: mean {difference.mean():.3f}, "
+      f"largest {difference.max():.3f}; "
+      f"mean half-width of the band {half_band.mean():.3f}")
 
 fig, ax = plt.subplots(figsize=(7, 3.6))
-plot_band(ax, snapshot_epochs, dimension.low, dimension.high, dimension.D, label="gradients")
-ax.plot(snapshot_epochs, dimension_shuffled.D, color=COLORS[3], ls="--", label="entries shuffled across nodes")
+band = (dimension.low, dimension.high, dimension.D)
+plot_band(ax, snapshot_epochs, *band, label="gradients")
+label = "entries shuffled across nodes"
+ax.plot(snapshot_epochs, dimension_shuffled.D, color=COLORS[3], ls="--", label=label)
 ax.axhline(1, color="grey", ls=":", lw=1)
 ax.set(xlabel="epoch", ylabel="$D(t)$")
 ax.legend()
@@ -441,16 +515,19 @@ variants = {  # name: (graphs, probe settings)
     "alpha = 0.9": (graphs, dict(alpha=0.9)),
     "threshold = 3": (graphs, dict(threshold=3.0)),
     "rms normalisation": (graphs, dict(normalisation="rms")),
-    "mean degree 8": (av.scale_graphs(config.N, mean_degree=8), {}),
-    "Erdos-Renyi graph": (av.scale_graphs(config.N, "erdos_renyi"), {}),
+    "mean degree 8": (probes.scale_graphs(config.N, mean_degree=8), {}),
+    "Erdos-Renyi graph": (probes.scale_graphs(config.N, "erdos_renyi"), {}),
 }
 sensitivity = {}
-print(f"{'variant':20s}{'before':>8s}{'lowest':>8s}{'highest':>8s}{'after':>8s}{'crossing':>10s}")
+columns = ("before", "lowest", "highest", "after")
+print(f"{'variant':20s}" + "".join(f"{c:>8s}" for c in columns) + f"{'crossing':>10s}")
 for name, (variant_graphs, probe) in variants.items():
-    fit_variant = av.effective_dimension(config.N, av.cascade_sizes(runs.gradients, variant_graphs, **probe))
-    sensitivity[name] = fit_variant
-    cross = av.crossing_time(snapshot_epochs, fit_variant.D, after_minimum=True)
-    print(f"{name:20s}{fit_variant.D[before].mean():8.2f}{fit_variant.D.min():8.2f}{fit_variant.D.max():8.2f}{fit_variant.D[after].mean():8.2f}{cross:10.0f}")
+    S_variant = probes.cascade_sizes(runs.gradients, variant_graphs, **probe)
+    sensitivity[name] = probes.effective_dimension(config.N, S_variant)
+    D = sensitivity[name].D
+    cross = curves.crossing_time(snapshot_epochs, D, after_minimum=True)
+    row = (D[before].mean(), D.min(), D.max(), D[after].mean())
+    print(f"{name:20s}" + "".join(f"{v:8.2f}" for v in row) + f"{cross:10.0f}")
 
 # %% [markdown]
 # The shuffle changes $D(t)$ by less than the width of its own band
@@ -471,7 +548,8 @@ assert sensitivity["alpha = 0.9"].D.min() > dimension.D.min() + 0.1
 rms = sensitivity["rms normalisation"]
 assert rms.D[before].mean() < dimension.D[before].mean() and rms.D[after].mean() < 0.6
 for name in ("mean degree 8", "Erdos-Renyi graph"):
-    assert np.abs(sensitivity[name].D - dimension.D).mean() < np.abs(rms.D - dimension.D).mean()
+    change = np.abs(sensitivity[name].D - dimension.D).mean()
+    assert change < np.abs(rms.D - dimension.D).mean()
 
 # %% [markdown]
 # ## Modular addition: does $D(t)$ tell the runs that grok from the rest?
@@ -479,7 +557,7 @@ for name in ("mean degree 8", "Erdos-Renyi graph"):
 # The companion paper {cite}`wang2026criticality` reports that on modular
 # addition $D(t)$ of the runs that grok and of the runs that do not part
 # 100-200 epochs before their test accuracies do. We test this on the
-# prologue's network (`grokbook.modular`: Gromov's quadratic MLP, MSE,
+# prologue's network (`grokbook.tasks.modular`: Gromov's quadratic MLP, MSE,
 # AdamW, half of the table of $a + b \bmod 23$ for training) at five widths,
 # $N = 3 \cdot 23 \cdot \text{width}$ = 4416 ... 17664 parameters, four seeds
 # each, 51 gradient snapshots over 300 full-batch steps. Two groups:
@@ -494,73 +572,102 @@ for name in ("mean degree 8", "Erdos-Renyi graph"):
 # the paper calls the "shadow probe"; AdamW's weight decay is not part of
 # it); at step 0 the two groups have identical gradients. The probe is the
 # XOR section's, unchanged (`modular.gradient_runs` collects the snapshots
-# through the same `xor.gradient_sweep`; `av.cascade_sizes` runs the
+# through the same `probes.gradient_sweep`; `probes.cascade_sizes` runs the
 # avalanches).
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-MODULAR = {"p": 23, "train_fraction": 0.5, "n_epochs": 300, "eval_every": 6}  # evaluated at every snapshot epoch
+# evaluated at every snapshot epoch
+MODULAR = {"p": 23, "train_fraction": 0.5, "n_epochs": 300, "eval_every": 6}
 MODULAR_WIDTHS, MODULAR_SEEDS = (64, 96, 128, 192, 256), range(4)
 GROUPS = {"grokking (weight decay 5)": 5.0, "control (weight decay 0)": 0.0}
 start = time.perf_counter()
-modular_runs = {name: modular.gradient_runs({**MODULAR, "weight_decay": wd}, MODULAR_WIDTHS, MODULAR_SEEDS) for name, wd in GROUPS.items()}
-print(f"{len(GROUPS) * len(MODULAR_WIDTHS) * len(MODULAR_SEEDS)} runs in {time.perf_counter() - start:.0f} s")
+modular_runs = {
+    name: modular.gradient_runs(
+        {**MODULAR, "weight_decay": wd}, MODULAR_WIDTHS, MODULAR_SEEDS
+    )
+    for name, wd in GROUPS.items()
+}
+n_runs = len(GROUPS) * len(MODULAR_WIDTHS) * len(MODULAR_SEEDS)
+print(f"{n_runs} runs in {time.perf_counter() - start:.0f} s")
 
 # %% [markdown]
 # For each group: $D(t)$ across the five widths with its 90 % seed-bootstrap
 # band, and the test and training accuracies, averaged over all runs of the
 # group, with 90 % bands from the same bootstrap over seeds
-# (`av.resample_seeds`). Two curves *separate* at the first snapshot from
+# (`probes.resample_seeds`). Two curves *separate* at the first snapshot from
 # which their bands are disjoint at three consecutive snapshots
 # (`probes.separation_time`), known to within one snapshot spacing (6 steps).
 
 # %%
 modular_N = np.array([g.shape[-1] for g in next(iter(modular_runs.values()))[1]])
-modular_epochs = np.linspace(0, MODULAR["n_epochs"], 51).round()  # snapshot epochs = evaluation epochs
-modular_graphs = av.scale_graphs(modular_N)
-modular_S = {name: av.cascade_sizes(gradients, modular_graphs) for name, (_, gradients) in modular_runs.items()}  # (n_scales, n_seeds, T)
+# snapshot epochs = evaluation epochs
+modular_epochs = np.linspace(0, MODULAR["n_epochs"], 51).round()
+modular_graphs = probes.scale_graphs(modular_N)
+modular_S = {  # (n_scales, n_seeds, T)
+    name: probes.cascade_sizes(gradients, modular_graphs)
+    for name, (_, gradients) in modular_runs.items()
+}
 CURVES = ("test_acc", "train_acc", "train_loss")
-modular_curves = {name: {key: np.array([[getattr(h, key) for h in row] for row in histories]) for key in CURVES} for name, (histories, _) in modular_runs.items()}
+modular_curves = {  # group -> curve -> (n_scales, n_seeds, T)
+    name: {
+        key: np.array([[getattr(h, key) for h in row] for row in histories])
+        for key in CURVES
+    }
+    for name, (histories, _) in modular_runs.items()
+}
 
 
 def group_bands(name: str, seeds: list[int]) -> dict[str, np.ndarray]:
-    """(2, T) bands of D(t) and of the mean test / train accuracy and training loss of one group, from the given seed indices."""
-    fit = av.effective_dimension(modular_N, modular_S[name][:, seeds])
+    """(2, T) bands of D(t), mean accuracies and training loss of a group's seeds."""
+    fit = probes.effective_dimension(modular_N, modular_S[name][:, seeds])
     bands = {"D": np.stack([fit.low, fit.high]), "D_fit": fit.D}
     for key in CURVES:
         values = modular_curves[name][key][:, seeds]  # (n_scales, n_seeds, T)
-        bands[key] = np.quantile(av.resample_seeds(values).mean(axis=1), [0.05, 0.95], axis=0)
+        boot = probes.resample_seeds(values).mean(axis=1)  # (n_boot, T)
+        bands[key] = np.quantile(boot, [0.05, 0.95], axis=0)
         bands[key + "_mean"] = values.mean(axis=(0, 1))
     return bands
 
 
 def separations(seeds: list[int]) -> dict[str, float]:
-    """Epoch at which the two groups separate in D, test and train accuracy, and training loss."""
+    """Epoch at which the two groups separate in D, accuracies and training loss."""
     grok, control = (group_bands(name, seeds) for name in GROUPS)
-    return {key: probes.separation_time(modular_epochs, grok[key], control[key]) for key in ("D", *CURVES)}
+    return {
+        key: probes.separation_time(modular_epochs, grok[key], control[key])
+        for key in ("D", *CURVES)
+    }
 
 
 seeds_all = list(range(len(MODULAR_SEEDS)))
-curves = {name: group_bands(name, seeds_all) for name in GROUPS}
+group_curves = {name: group_bands(name, seeds_all) for name in GROUPS}
 separation = separations(seeds_all)
 lead = separation["test_acc"] - separation["D"]
-jackknife = [separations([s for s in seeds_all if s != left_out]) for left_out in seeds_all]
+jackknife = [separations([s for s in seeds_all if s != out]) for out in seeds_all]
 leads_jackknife = np.array([t["test_acc"] - t["D"] for t in jackknife])
 grok_name, control_name = GROUPS
-grok_steps = np.array([[modular.first_epoch_at(h.epochs, h.test_acc, 0.99) for h in row] for row in modular_runs[grok_name][0]])
+# t_99: first step with test accuracy >= 0.99, per run (n_scales, n_seeds)
+grok_test = modular_curves[grok_name]["test_acc"]
+t_99 = curves.first_epoch_at(modular_epochs, grok_test, 0.99)
 control_best = modular_curves[control_name]["test_acc"].max()
-print(f"grokking group: test accuracy >= 0.99 at step {np.median(grok_steps):.0f} (median; range {grok_steps.min():.0f}-{grok_steps.max():.0f}); "
-      f"control: best test accuracy of any run {control_best:.2f}")  # fmt: skip
-print("the groups separate at step: " + ", ".join(f"{key} {t:.0f}" for key, t in separation.items()))
-print(f"lead of D over test accuracy: {lead:.0f} steps (+- 6, one snapshot spacing); leaving one seed out: {leads_jackknife.astype(int).tolist()}")
-print(f"D separates {np.median(grok_steps) - separation['D']:.0f} steps before the median grokking step (paper: 100-200 epochs)")
+print(f"grokking group: test accuracy >= 0.99 at step {np.median(t_99):.0f} (median; "
+      f"range {t_99.min():.0f}-{t_99.max():.0f}); "
+      f"control: best test accuracy of any run {control_best:.2f}")
+print("the groups separate at step: "
+      + ", ".join(f"{key} {t:.0f}" for key, t in separation.items()))
+print(f"lead of D over test accuracy: {lead:.0f} steps (+- 6, one snapshot spacing); "
+      f"leaving one seed out: {leads_jackknife.astype(int).tolist()}")
+print(f"D separates {np.median(t_99) - separation['D']:.0f} steps before the median "
+      f"grokking step (paper: 100-200 epochs)")
 
 # %% mystnb={"figure": {"caption": "Modular addition mod 23 at five widths, runs that grok (weight decay 5, blue) and a control that memorises without generalising (weight decay 0, red), 4 seeds each: D(t) across the widths (left), mean test accuracy (middle) and mean training accuracy (right) against the training step, all with 90 % seed-bootstrap bands. Dotted lines: the first step from which each pair of bands is apart at three consecutive snapshots.", "name": "fig-dimension-modular"}}
 fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), sharex=True)
-for (name, bands), color in zip(curves.items(), (COLORS[0], COLORS[3])):
-    for ax, key in zip(axes, ("D", "test_acc", "train_acc")):
-        plot_band(ax, modular_epochs, *bands[key], bands["D_fit" if key == "D" else key + "_mean"], color, label=name)
-for ax, key, label in zip(axes, ("D", "test_acc", "train_acc"), ("$D(t)$", "test accuracy", "training accuracy")):
+PANELS = {"D": "$D(t)$", "test_acc": "test accuracy", "train_acc": "training accuracy"}
+for (name, bands), color in zip(group_curves.items(), (COLORS[0], COLORS[3])):
+    for ax, key in zip(axes, PANELS):
+        centre = bands["D_fit" if key == "D" else key + "_mean"]
+        plot_band(ax, modular_epochs, *bands[key], centre, color, label=name)
+for ax, (key, label) in zip(axes, PANELS.items()):
     ax.axvline(separation[key], color="grey", ls=":", lw=1)
     ax.set(xlabel="step", ylabel=label)
 axes[0].axhline(1, color="grey", lw=0.5)
@@ -568,15 +675,21 @@ axes[0].legend(fontsize=8, loc="lower left")
 plt.show()
 
 late = modular_epochs >= 240
-for name, bands in curves.items():
-    print(f"{name:26s} D at step 0: {bands['D_fit'][0]:.2f}, steps 240-300: {bands['D_fit'][late].mean():.2f} "
-          f"(band {bands['D'][0, late].min():.2f}-{bands['D'][1, late].max():.2f})")  # fmt: skip
-grok, control = curves[grok_name], curves[control_name]
+for name, bands in group_curves.items():
+    print(f"{name:26s} D at step 0: {bands['D_fit'][0]:.2f}, "
+          f"steps 240-300: {bands['D_fit'][late].mean():.2f} "
+          f"(band {bands['D'][0, late].min():.2f}-{bands['D'][1, late].max():.2f})")
+grok, control = group_curves[grok_name], group_curves[control_name]
 dip = 1 + grok["D_fit"][1:].argmin()
 control_below = modular_epochs[np.argmax(control["D"][1] < 1)]
-control_fit = np.median([modular.first_epoch_at(h.epochs, h.train_acc, 0.99) for row in modular_runs[control_name][0] for h in row])
-print(f"grokking runs: lowest D {grok['D_fit'][dip]:.2f} [{grok['D'][0, dip]:.2f}, {grok['D'][1, dip]:.2f}] at step {modular_epochs[dip]:.0f}")
-print(f"control: band of D first below 1 at step {control_below:.0f}; its runs fit the training set at step {control_fit:.0f} (median)")
+# first step with training accuracy >= 0.99, median over the control's runs
+control_train = modular_curves[control_name]["train_acc"]
+control_train_99 = np.median(curves.first_epoch_at(modular_epochs, control_train, 0.99))
+print(f"grokking runs: lowest D {grok['D_fit'][dip]:.2f} "
+      f"[{grok['D'][0, dip]:.2f}, {grok['D'][1, dip]:.2f}] "
+      f"at step {modular_epochs[dip]:.0f}")
+print(f"control: band of D first below 1 at step {control_below:.0f}; its runs fit the "
+      f"training set at step {control_train_99:.0f} (median)")
 
 # %% [markdown]
 # What we measure ({numref}`fig-dimension-modular`):
@@ -598,12 +711,15 @@ print(f"control: band of D first below 1 at step {control_below:.0f}; its runs f
 #   has memorised the training set (step 24).
 
 # %%
-assert np.array_equal(grok["D"][:, 0], control["D"][:, 0])  # identical gradients at step 0
-assert np.all(np.isfinite(grok_steps)) and control_best < 0.2  # one group groks, the other does not
-assert separation["D"] < separation["test_acc"] < np.median(grok_steps) and lead >= 30 and np.all(leads_jackknife >= 30)
+# identical gradients at step 0; one group groks, the other does not
+assert np.array_equal(grok["D"][:, 0], control["D"][:, 0])
+assert np.all(np.isfinite(t_99)) and control_best < 0.2
+assert separation["D"] < separation["test_acc"] < np.median(t_99)
+assert lead >= 30 and np.all(leads_jackknife >= 30)
 assert separation["train_loss"] <= separation["train_acc"] < separation["D"]
-assert grok["D"][0, 1:].min() > 1 and grok["D_fit"][dip] < 1.1 and grok["D_fit"][late].mean() > 1.2
-assert control["D"][1, late].max() < 1 and control_below > 2 * control_fit
+assert grok["D"][0, 1:].min() > 1 and grok["D_fit"][dip] < 1.1
+assert grok["D_fit"][late].mean() > 1.2
+assert control["D"][1, late].max() < 1 and control_below > 2 * control_train_99
 
 # %% [markdown]
 # ## Summary
@@ -619,7 +735,7 @@ assert control["D"][1, late].max() < 1 and control_below > 2 * control_fit
 #   through 1 and peaks above 1 while the networks learn, but crosses 1 *after*
 #   most runs have learned and settles back just below 1 afterwards, not at
 #   the paper's 1.20 (numbers printed above, beside the paper's). Aligned on
-#   each run's learning time, $D$ is lowest at $t_{grok}$ and returns to 1,
+#   each run's learning time, $D$ is lowest at $t_{learn}$ and returns to 1,
 #   not above, about 150 epochs later.
 # - Shuffling the gradient entries across nodes leaves $D(t)$ within its band:
 #   with this probe, $D$ reflects the distribution of $|g_i|$ across model
@@ -634,7 +750,7 @@ assert control["D"][1, late].max() < 1 and control_below > 2 * control_fit
 #
 # ## Exercises
 #
-# 1. Use the largest connected avalanche (`av.largest_cluster`) instead of
+# 1. Use the largest connected avalanche (`probes.largest_cluster`) instead of
 #    the total number of topplings as $S_{\max}$. Does the null model still
 #    give $D = 1$ on the lattice?
 # 2. Align on the epoch where the loss first drops below half of $\log 2$
