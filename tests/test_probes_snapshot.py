@@ -7,10 +7,11 @@ import pytest
 import torch
 
 from grokbook.data import Dataset
+from grokbook.losses import mse_one_hot
 from grokbook.models import IsingMLP, QuadraticMLP, XORMLP
 from grokbook.probes import gradients
 from grokbook.probes import snapshot as probes
-from grokbook.tasks.modular import make_dataset, mse_one_hot
+from grokbook.tasks.modular import make_dataset
 from grokbook.tasks.xor import make_optimizer, xor_dataset
 from grokbook.train import History, cross_entropy, train
 
