@@ -9,9 +9,10 @@ import torch
 import torch.nn.functional as F
 
 from grokbook.data import Dataset
+from grokbook.losses import cross_entropy
 from grokbook.probes import avalanche as av
 from grokbook.probes import toppling
-from grokbook.train import History, cross_entropy, train
+from grokbook.train import History, train
 
 
 @pytest.mark.parametrize("topology", toppling.TOPOLOGIES)

@@ -7,10 +7,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from grokbook.losses import cross_entropy
 from grokbook.models import IsingMLP, QuadraticMLP
 from grokbook.probes import gradients
 from grokbook.probes.representations import n_components
-from grokbook.train import cross_entropy
 
 
 def mse_one_hot(outputs: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

@@ -7,13 +7,13 @@ import pytest
 import torch
 
 from grokbook.data import Dataset
-from grokbook.losses import mse_one_hot
-from grokbook.models import IsingMLP, QuadraticMLP, XORMLP
+from grokbook.losses import cross_entropy, mse_one_hot
+from grokbook.models import XORMLP, IsingMLP, QuadraticMLP
 from grokbook.probes import gradients
 from grokbook.probes import snapshot as probes
 from grokbook.tasks.modular import make_dataset
 from grokbook.tasks.xor import make_optimizer, xor_dataset
-from grokbook.train import History, cross_entropy, train
+from grokbook.train import History, train
 
 
 def _modular_hidden(model: QuadraticMLP, X: torch.Tensor) -> torch.Tensor:

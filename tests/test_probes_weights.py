@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from grokbook.models import IsingMLP, XORMLP
+from grokbook.models import XORMLP, IsingMLP
 from grokbook.probes import weights
 
 

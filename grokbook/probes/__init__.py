@@ -34,13 +34,32 @@ from .avalanche import (
     scale_graphs,
     snapshot_loads,
 )
-from .fourier import effective_frequencies, fourier_basis, fourier_power, neuron_frequencies
+from .fourier import (
+    effective_frequencies,
+    fourier_basis,
+    fourier_power,
+    neuron_frequencies,
+)
 from .gradients import gradient_components, per_sample_gradients
 from .leads import lead_times, separation_time
-from .representations import confidence, n_components, principal_variances, project_2d, representation_dimension
+from .representations import (
+    confidence,
+    n_components,
+    principal_variances,
+    project_2d,
+    representation_dimension,
+)
 from .scaling import DimensionFit, effective_dimension, resample_seeds
 from .snapshot import PROBES, probe_curves, probe_snapshot, snapshot_metrics
-from .toppling import TOPOLOGIES, TRANSFERS, Relaxation, make_graph, relax, square_lattice, transfer_matrix
+from .toppling import (
+    TOPOLOGIES,
+    TRANSFERS,
+    Relaxation,
+    make_graph,
+    relax,
+    square_lattice,
+    transfer_matrix,
+)
 from .weights import participation_ratio, sparsity, weight_matrices, weight_norm
 
 __all__ = [

@@ -30,7 +30,8 @@ import numpy as np
 import torch
 
 from ..data import Dataset
-from ..train import History, LossFn, cross_entropy
+from ..losses import cross_entropy
+from ..train import History, LossFn
 from ..validate import check_int
 from .fourier import fourier_power, neuron_frequencies
 from .gradients import gradient_components, per_sample_gradients
