@@ -1,13 +1,27 @@
-"""The results archive shipped with the package (grokbook/archive): intact, and in step with the code."""
+"""The results archive shipped with the package (grokbook/archive): intact, from a clean commit, and in step with the code.
+
+The last test recomputes, in full, one archived run of each archived
+experiment (the one that took least time) and compares it bitwise with the
+archive, so a change to the code that alters an archived result fails the
+test command.  It takes about a minute on one core and is marked to run last
+(``tests/conftest.py``).
+"""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 from grokbook import experiments
-from grokbook.store import SUFFIX, archive, read_result
+from grokbook.provenance import DirtyTreeError, collect
+from grokbook.store import ARCHIVE_ROOT, SUFFIX, ResultStore, archive, read_result
+from grokbook.sweeps import execute
 
 FILES = sorted(archive().root.rglob(f"*{SUFFIX}"))
+EXPERIMENTS = sorted({path.relative_to(ARCHIVE_ROOT).parts[0] for path in FILES})
 
 
 def test_the_archive_is_not_empty():
@@ -20,3 +34,49 @@ def test_archived_result_is_intact_and_matches_its_experiment(path):
     experiment = experiments.get(result.experiment)
     assert result.config == experiment.resolve(result.config), "the config no longer matches the experiment's keys or types"
     assert archive().path(result.experiment, result.config, result.seed) == path
+    assert result.meta["git_dirty"] is False or result.meta.get("allow_dirty") is True, "computed from a dirty tree without --allow-dirty"
+    assert len(result.meta["git_commit"]) == 40 and result.meta["torch"] and result.meta["numpy"]
+
+
+def test_the_archive_takes_only_clean_results_unless_marked(tmp_path: Path):
+    assert archive().clean_only and ResultStore(ARCHIVE_ROOT).clean_only and not ResultStore(tmp_path).clean_only
+    store = ResultStore(tmp_path, clean_only=True)
+    clean, dirty, unknown = ({**collect(), "git_dirty": flag} for flag in (False, True, None))
+    assert "allow_dirty" not in store.save("demo", {"a": 1}, 0, {"x": 1}, wall_time=0, provenance=clean).meta
+    for provenance in (dirty, unknown):
+        with pytest.raises(DirtyTreeError, match="clean commit.*allow_dirty"):
+            store.save("demo", {"a": 1}, 1, {"x": 1}, wall_time=0, provenance=provenance)
+    assert not (tmp_path / "demo" / store.path("demo", {"a": 1}, 1).parent.name / "seed-1.result").exists()
+    marked = store.save("demo", {"a": 1}, 1, {"x": 1}, wall_time=0, provenance=dirty, allow_dirty=True)
+    assert read_result(marked.path).meta["allow_dirty"] is True and read_result(marked.path).meta["git_dirty"] is True
+    with pytest.raises(TypeError, match="allow_dirty"):
+        store.save("demo", {"a": 1}, 2, {"x": 1}, wall_time=0, provenance=dirty, allow_dirty="yes")
+
+
+def test_a_sweep_into_the_archive_from_a_dirty_tree_stops_before_computing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr("grokbook.provenance.git_state", lambda fresh=False: ("0" * 40, True))
+    calls = []
+    experiment = experiments.Experiment("demo", "demo", lambda config, seed: calls.append(seed) or {"x": seed}, {"a": 1}, {"a": 2})
+    with pytest.raises(DirtyTreeError, match="--allow-dirty"):
+        experiments.run_sweeps(experiment, [{}], 2, store=ResultStore(tmp_path, clean_only=True), progress=False)
+    assert calls == []
+    report, = experiments.run_sweeps(experiment, [{}], 2, store=ResultStore(tmp_path, clean_only=True), allow_dirty=True, progress=False)
+    assert calls == [0, 1] and all(result.meta["allow_dirty"] for result in report.results)
+
+
+@pytest.mark.last
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+def test_one_archived_run_recomputed_in_full_is_bitwise_equal(experiment: str):
+    archived = min(archive().results(experiment), key=lambda result: result.wall_time)
+    start = time.perf_counter()
+    payload, _, _ = execute(experiments.get(experiment).target, archived.config, archived.seed, archived.meta.get("device"), threads=1)
+    print(f"{archived.path.relative_to(ARCHIVE_ROOT)}: recomputed in {time.perf_counter() - start:.0f} s (archived: {archived.wall_time:.0f} s)")
+    assert payload.keys() == archived.payload.keys()
+    for key, value in archived.payload.items():
+        mine = payload[key]
+        if isinstance(value, np.ndarray):
+            mine = np.asarray(mine)
+            assert mine.dtype == value.dtype and mine.shape == value.shape and mine.tobytes() == value.tobytes(), f"{key} differs from the archive"
+        else:
+            assert type(mine) is type(value) or (isinstance(mine, float) and isinstance(value, float)), key
+            assert mine == value or (mine != mine and value != value), f"{key}: {mine!r} != archived {value!r}"

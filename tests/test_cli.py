@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -213,3 +214,107 @@ def test_show_summarises_none_and_strings(capsys: pytest.CaptureFixture, tmp_pat
     assert status == 0 and "fake config" in out and "(quick)" in out
     assert "t_grok: None in 1 seed(s); the others: 15  (se over seeds 5)" in out
     assert "label: mlp" in out and "curve: [1., 2., 3.]" in out
+
+
+# ---------------------------------------------------------------- lazy imports, the in-process path, --device, show --format (issue 14)
+
+
+def test_importing_the_command_and_the_registry_loads_no_torch_dask_or_pandas() -> None:
+    code = (
+        "import sys, grokbook.cli, grokbook.experiments\n"
+        "assert grokbook.experiments.EXPERIMENTS['ising_grokking'].target.startswith('grokbook.tasks.')\n"
+        "print(sorted(m for m in ('torch', 'dask', 'distributed', 'pandas') if m in sys.modules))\n"
+        "grokbook.experiments.run_sweep('ising_sampler_check', overrides={'L': 4, 'n_samples': 8, 'n_chains': 2, 'temperatures': [2.0]},\n"
+        "                               store=grokbook.store.ResultStore(sys.argv[1]), progress=False)\n"
+        "print(sorted(m for m in ('dask', 'distributed') if m in sys.modules))\n"
+    )
+    with __import__("tempfile").TemporaryDirectory() as root:
+        done = subprocess.run([sys.executable, "-c", code, root], capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["[]", "[]"]  # nothing heavy on import; no dask on the in-process path
+
+
+def test_registry_reads_a_chapters_configs_on_first_use_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+
+    def quick() -> dict:
+        calls.append("quick")
+        return {"width": 4}
+
+    experiment = Experiment("lazy", "lazy configs", "numpy.linalg:norm", quick, lambda: {"width": 64})
+    assert calls == []
+    assert experiment.config("paper") == {"width": 64} and experiment.quick == {"width": 4} and calls == ["quick"]
+    broken = Experiment("broken", "keys differ", "numpy.linalg:norm", lambda: {"a": 1}, lambda: {"b": 1})
+    with pytest.raises(ValueError, match="same keys"):
+        broken.config()
+    defaults = experiments._defaults("tasks.modular", n_epochs=7)
+    assert defaults()["n_epochs"] == 7 and "p" in defaults()
+
+
+def runs_anywhere(config: dict, seed: int, device: str = "cpu") -> dict:
+    import torch
+
+    return {"on": str(torch.zeros(1, device=device).device), "value": float(seed + config["width"])}
+
+
+def test_device_is_passed_to_run_functions_that_take_it_and_recorded(capsys: pytest.CaptureFixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(EXPERIMENTS, "anywhere", Experiment("anywhere", "takes a device", runs_anywhere, {"width": 1}, {"width": 2}))
+    status, out, _ = run_cli(capsys, "run", "anywhere", "--device", "cpu", "--results", str(tmp_path))
+    assert status == 0, out
+    result, = ResultStore(tmp_path).results("anywhere")
+    assert result.payload["on"] == "cpu" and result.meta["device"] == "cpu"
+    # an experiment whose run function has no device parameter, and cuda without a GPU: one clear line each
+    status, _, err = run_cli(capsys, "run", "ising_sampler_check", "--device", "cpu", "--results", str(tmp_path))
+    assert status == 2 and "does not take a device" in err and err.count("\n") == 1
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
+    status, _, err = run_cli(capsys, "run", "anywhere", "--device", "cuda", "--results", str(tmp_path))
+    assert status == 2 and "torch sees no GPU" in err
+    with pytest.raises(ValueError, match="device must be one of"):
+        EXPERIMENTS["anywhere"].run({}, 0, device="tpu")
+
+
+def _has_gpu() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+@pytest.mark.skipif(not _has_gpu(), reason="torch sees no CUDA GPU on this machine (torch.cuda.is_available() is False)")
+def test_device_cuda_runs_on_the_gpu(capsys: pytest.CaptureFixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(EXPERIMENTS, "anywhere", Experiment("anywhere", "takes a device", runs_anywhere, {"width": 1}, {"width": 2}))
+    status, out, _ = run_cli(capsys, "run", "anywhere", "--device", "cuda", "--seeds", "2", "--results", str(tmp_path))
+    assert status == 0, out
+    for result in ResultStore(tmp_path).results("anywhere"):
+        assert result.payload["on"].startswith("cuda") and result.meta["device"] == "cuda"
+
+
+def flaky(config: dict, seed: int) -> dict:
+    if seed == 1:
+        raise RuntimeError("no luck\nat all")
+    return {"value": seed * config["width"]}
+
+
+def test_in_process_a_run_that_raises_leaves_the_others_stored(capsys: pytest.CaptureFixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(EXPERIMENTS, "flaky", Experiment("flaky", "seed 1 fails", flaky, {"width": 3}, {"width": 3}))
+    status, out, err = run_cli(capsys, "run", "flaky", "--seeds", "3", "--results", str(tmp_path))
+    assert status == 1 and "3 seeds: 2 computed, 0 already stored, 0 corrupt and recomputed, 1 failed" in out
+    assert [line for line in err.splitlines() if line.strip() and "%|" not in line] == ["grokbook run: error: seed 1 of config width=3: RuntimeError: no luck at all"]
+    assert sorted(r.seed for r in ResultStore(tmp_path).results("flaky")) == [0, 2]
+
+
+def test_workers_and_scheduler_exclude_each_other(capsys: pytest.CaptureFixture) -> None:
+    status, _, err = run_cli(capsys, "run", "ising_sampler_check", "--workers", "2", "--scheduler", "tcp://127.0.0.1:1")
+    assert status == 2 and "not allowed with argument" in err
+
+
+def test_show_formats_one_row_per_config_and_seed(capsys: pytest.CaptureFixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(EXPERIMENTS, "flaky", Experiment("flaky", "seed 1 fails", flaky, {"width": 3}, {"width": 3}))
+    for width in ("2", "5"):
+        assert run_cli(capsys, "run", "flaky", "--seeds", "1", "--set", f"width={width}", "--results", str(tmp_path))[0] == 0
+    status, out, _ = run_cli(capsys, "show", "flaky", "--format", "csv", "--results", str(tmp_path))
+    assert status == 0 and out == "width,seed,value\n2,0,0\n5,0,0\n"
+    status, out, _ = run_cli(capsys, "show", "flaky", "--format", "json", "--results", str(tmp_path))
+    assert json.loads(out) == [{"width": 2, "seed": 0, "value": 0}, {"width": 5, "seed": 0, "value": 0}]
+    status, out, _ = run_cli(capsys, "show", "flaky", "--format", "table", "--results", str(tmp_path))
+    assert out.split() == ["width", "seed", "value", "2", "0", "0", "5", "0", "0"]
+    assert run_cli(capsys, "show", "flaky", "--format", "xml")[0] == 2

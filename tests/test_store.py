@@ -326,3 +326,54 @@ def test_two_writers_of_one_key_never_corrupt_it(tmp_path: Path) -> None:
     final = store.load("race", {"k": 1}, 0)
     assert final.payload["i"] == 29 and np.all(final.payload["x"] == final.payload["x"][0])
     assert reads > 0 and temporaries(root) == []
+
+
+# ---------------------------------------------------------------- table, partial configs, provenance (issue 14)
+
+
+def test_table_has_one_row_per_config_and_seed_with_varying_keys_and_scalars(tmp_path: Path) -> None:
+    store = ResultStore(tmp_path)
+    for beta in (2.0, 0.5):
+        for seed in (1, 0):
+            config = {"beta": beta, "width": 8, "temperatures": [1.0, 2.0]}
+            payload = {"t_grok": None if seed else 100 * beta, "grokked": seed == 0, "label": "mlp", "curve": np.arange(3.0), "seed": 7}
+            store.save("demo", config, seed, payload, wall_time=0.1)
+    table = store.table("demo")
+    assert list(table.columns) == ["beta", "seed", "grokked", "label", "seed (result)", "t_grok"]  # results in stored (sorted) order
+    assert table[["beta", "seed"]].values.tolist() == [[0.5, 0], [0.5, 1], [2.0, 0], [2.0, 1]]
+    assert table["t_grok"].tolist()[::2] == [50.0, 200.0] and table["t_grok"].isna().tolist()[1::2] == [True, True]
+    assert table["grokked"].tolist() == [True, False, True, False] and set(table["label"]) == {"mlp"}
+    empty = store.table("nothing")
+    assert list(empty.columns) == ["seed"] and len(empty) == 0
+
+
+def test_a_partial_config_is_an_error_not_an_empty_list(tmp_path: Path) -> None:
+    store = ResultStore(tmp_path)
+    store.save("demo", CONFIG, 0, {"x": 1}, wall_time=0)
+    assert len(store.results("demo", CONFIG)) == 1
+    assert store.results("demo", {**CONFIG, "size": 5}) == []  # complete, just not computed
+    with pytest.raises(ValueError, match=r"config must be complete.*lacks \['name', 'widths'\]"):
+        store.results("demo", {"size": 4, "rate": 0.5})
+    with pytest.raises(ValueError, match="config must be complete"):
+        store.load("demo", {"size": 4}, 0)
+    assert store.results("empty", {"size": 4}) == []  # nothing stored to compare with
+
+
+def test_experiment_results_complete_a_partial_config_with_defaults(tmp_path: Path) -> None:
+    from grokbook.experiments import Experiment
+
+    experiment = Experiment("demo", "demo", payload_of, {"size": 2, "rate": 0.5, "name": "q", "widths": [1]}, {"size": 2, "rate": 0.5, "name": "p", "widths": [1]})
+    experiment.sweep({"size": 3}, [0, 1], store=ResultStore(tmp_path), progress=False)
+    assert [r.seed for r in experiment.results({"size": 3}, store=ResultStore(tmp_path))] == [0, 1]
+    assert experiment.results({"size": 3}, scale="paper", store=ResultStore(tmp_path)) == []
+
+
+def test_results_record_the_provenance_of_the_process_that_computed_them(tmp_path: Path) -> None:
+    meta = ResultStore(tmp_path).save("demo", CONFIG, 0, {"x": 1}, wall_time=0).meta
+    assert set(provenance.FIELDS) | {"device"} <= set(meta) and meta["device"] == "cpu"
+    assert meta["git_dirty"] in (True, False, None)
+    worker = {**provenance.collect("cuda"), "host": "node-7"}
+    meta = ResultStore(tmp_path).save("demo", CONFIG, 1, {"x": 1}, wall_time=0, provenance=worker).meta
+    assert meta["host"] == "node-7" and meta["device"] == "cuda"
+    with pytest.raises(TypeError, match="provenance"):
+        ResultStore(tmp_path).save("demo", CONFIG, 2, {"x": 1}, wall_time=0, provenance={"seed": 3})
