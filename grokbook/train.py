@@ -10,7 +10,7 @@ rising.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,6 +76,19 @@ class History:
     def t_grok(self, tolerance: float = 0.01, tail: float = 0.1, min_rise: float = 0.1) -> float:
         """Epoch at which the test accuracy settles after rising (:func:`grokbook.curves.t_grok`); NaN if it never groks."""
         return curves.t_grok(self.epochs, self.train_acc, self.test_acc, tolerance=tolerance, tail=tail, min_rise=min_rise)
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> History:
+        """The learning curves of a stored run (a :meth:`to_payload` dict), to time it again with the clock.
+
+        Only the five curves are read (snapshots are not rebuilt), so a result
+        stored before a change of the clock's definitions is re-timed by the
+        current ones: ``History.from_payload(result.payload).t_grok()``.
+        """
+        missing = [k for k in ("epochs", "train_loss", "train_acc", "test_loss", "test_acc") if k not in payload]
+        if missing:
+            raise ValueError(f"payload must hold the learning curves; it lacks {', '.join(missing)}")
+        return cls(*(np.asarray(payload[k]) for k in ("epochs", "train_loss", "train_acc", "test_loss", "test_acc")))
 
     def to_payload(self) -> dict[str, Any]:
         """The run as a flat dict of numbers and arrays, what the results store keeps.

@@ -74,3 +74,13 @@ def test_transition_time_is_half_way_from_start_to_the_plateau():
     moved_before = np.r_[0.0, 0.5, np.ones(8), 1.05]  # after start it moves 0.05 of its range 1.05
     assert math.isnan(curves.transition_time(t, moved_before, start=50.0))
     assert curves.transition_time(t, moved_before, start=50.0, min_change=0.01) == pytest.approx(95.0)
+
+
+def test_history_from_payload_retimes_a_stored_run():
+    train = np.r_[0.5, np.ones(9)]
+    flat = np.full(10, 0.2)
+    stored = {"epochs": EPOCHS, "train_loss": 1 - train, "train_acc": train, "test_loss": 1 - flat, "test_acc": flat, "t_grok": 0.0}
+    history = History.from_payload(stored)
+    assert history.t_fit() == 10 and math.isnan(history.t_grok())
+    with pytest.raises(ValueError, match="test_acc"):
+        History.from_payload({k: v for k, v in stored.items() if k != "test_acc"})
