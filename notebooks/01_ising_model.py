@@ -48,7 +48,7 @@ if "google.colab" in sys.modules:
     REPO = "git+https://github.com/grokbook/grokbook@v0.1.0"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", REPO], check=True)
 
-# %%
+# %% tags=["nbval-check-output"]
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -77,7 +77,7 @@ print(f"T_c = {T_c:.6f}")
 # chain has its own random stream, so a seed fixes every number below. Here
 # are configurations of a $64 \times 64$ lattice below, at and above $T_c$:
 
-# %% mystnb={"figure": {"caption": "One configuration of the $64 \\times 64$ lattice (Wolff sampler, seed 0) below, at and above $T_c \\approx 2.269$, temperatures in units of $J/k_B$; black: spin up, white: spin down; $|m|$ is the magnitude of the magnetisation per spin. Below $T_c$ one sign wins, at $T_c$ clusters of every size coexist, and above it the spins are nearly independent.", "name": "fig-ising-model-snapshots"}}
+# %% mystnb={"figure": {"caption": "One configuration of the $64 \\times 64$ lattice (Wolff sampler, seed 0) below, at and above $T_c \\approx 2.269$, temperatures in units of $J/k_B$; black: spin up, white: spin down; $|m|$ is the magnitude of the magnetisation per spin. Below $T_c$ one sign wins, at $T_c$ clusters of every size coexist, and above it the spins are nearly independent.", "name": "fig-ising-model-snapshots"}} tags=["nbval-check-output"]
 temperatures = [1.8, T_c, 3.0]
 snapshots = ising.sample(64, temperatures, 1, seed=0)  # (T, 1, L, L)
 fig, axes = plt.subplots(1, 3, figsize=(9, 3.2))
@@ -97,7 +97,7 @@ plt.show()
 # error of the sampled average, and we ask each sampler to land within 4
 # standard errors of the exact value.
 
-# %%
+# %% tags=["nbval-check-output"]
 L, n_chains = 4, 100
 check_temperatures = [1.5, 2.27, 3.5]
 exact = ising.exact_averages(L, check_temperatures)
@@ -132,7 +132,7 @@ for method, name, reference, sampled, z in rows:
     )
     print(f"{method:<11}{name:<5}{cells}")
 
-# %%
+# %% tags=["nbval-check-output"]
 assert all(np.all(np.abs(z) < 4) for *_, z in rows), (
     "a sampler disagrees with exact enumeration"
 )
@@ -144,13 +144,13 @@ assert all(np.all(np.abs(z) < 4) for *_, z in rows), (
 # per spin and the Onsager-Yang spontaneous magnetisation
 # $m = (1 - \sinh^{-4}(2/T))^{1/8}$ are the references.
 
-# %%
+# %% tags=["nbval-check-output"]
 T_grid = np.linspace(1.2, 3.6, 17)
 samples = ising.sample(32, T_grid, 1000, seed=1)  # Wolff, (T, samples, L, L)
 energy_32 = (ising.energy(samples) / 32**2).mean(axis=1)
 abs_m_32 = np.abs(ising.magnetization(samples)).mean(axis=1)
 
-# %% mystnb={"figure": {"caption": "Energy per spin (left, in units of $J$) and mean absolute magnetisation per spin (right) against the temperature (in units of $J/k_B$): the $32 \\times 32$ lattice sampled with Wolff updates (dots, 1000 configurations per temperature) and the exact infinite lattice of Onsager and Yang (lines); dotted line at $T_c$. The dots sit on the lines, except near $T_c$, where the finite lattice rounds the transition, and for $|m|$ above $T_c$, where a finite lattice keeps a magnetisation of order $1/L$.", "name": "fig-ising-model-onsager"}}
+# %% mystnb={"figure": {"caption": "Energy per spin (left, in units of $J$) and mean absolute magnetisation per spin (right) against the temperature (in units of $J/k_B$): the $32 \\times 32$ lattice sampled with Wolff updates (dots, 1000 configurations per temperature) and the exact infinite lattice of Onsager and Yang (lines); dotted line at $T_c$. The dots sit on the lines, except near $T_c$, where the finite lattice rounds the transition, and for $|m|$ above $T_c$, where a finite lattice keeps a magnetisation of order $1/L$.", "name": "fig-ising-model-onsager"}} tags=["nbval-check-output"]
 T_fine = np.linspace(1.0, 3.8, 400)
 fig, (ax_e, ax_m) = plt.subplots(1, 2, figsize=(10, 3.8))
 ax_e.plot(
@@ -181,7 +181,7 @@ plt.show()
 # rounds the transition; elsewhere the points sit on the curves. The claims,
 # at the temperatures the unit tests use:
 
-# %%
+# %% tags=["nbval-check-output"]
 checks = {
     ("E/N", 1.5): (ising.sample(32, 1.5, 2000, seed=3), ising.onsager_energy(1.5)),
     ("E/N", 3.0): (ising.sample(32, 3.0, 2000, seed=3), ising.onsager_energy(3.0)),
@@ -207,7 +207,7 @@ for (name, T), (s, reference) in checks.items():
         f" relative error {error:.2%}"
     )
 
-# %%
+# %% tags=["nbval-check-output"]
 assert max(relative_errors.values()) < 0.01
 
 # %% [markdown]
@@ -218,14 +218,14 @@ assert max(relative_errors.values()) < 0.01
 # $T_c$ it takes a universal value independent of $L$ {cite}`binder1981`, so
 # the curves for different sizes cross there.
 
-# %%
+# %% tags=["nbval-check-output"]
 T_binder = np.linspace(2.15, 2.40, 11)
 binder = {}
 for L_b in [8, 16, 32]:
     m = ising.magnetization(ising.sample(L_b, T_binder, 4000, seed=L_b))
     binder[L_b] = np.array([stats.binder_cumulant(mm) for mm in m])
 
-# %% mystnb={"figure": {"caption": "The Binder cumulant $U_L$ (dimensionless) of lattices of side $L = 8, 16, 32$ against the temperature (in units of $J/k_B$), 4000 Wolff configurations per point; dotted line: the exact $T_c$. The curves steepen with $L$ and cross close to $T_c$.", "name": "fig-ising-model-binder"}}
+# %% mystnb={"figure": {"caption": "The Binder cumulant $U_L$ (dimensionless) of lattices of side $L = 8, 16, 32$ against the temperature (in units of $J/k_B$), 4000 Wolff configurations per point; dotted line: the exact $T_c$. The curves steepen with $L$ and cross close to $T_c$.", "name": "fig-ising-model-binder"}} tags=["nbval-check-output"]
 fig, ax = plt.subplots()
 for L_b, u in binder.items():
     ax.plot(T_binder, u, "o-", label=f"L = {L_b}")
@@ -243,7 +243,7 @@ crossings = {
 for (a, b), T_x in crossings.items():
     print(f"U_{a} and U_{b} cross at T = {T_x:.3f} ({(T_x - T_c) / T_c:+.1%} from T_c)")
 
-# %%
+# %% tags=["nbval-check-output"]
 assert all(abs(T_x - T_c) / T_c < 0.02 for T_x in crossings.values())
 
 # %% [markdown]
@@ -255,7 +255,7 @@ assert all(abs(T_x - T_c) / T_c < 0.02 for T_x in crossings.values())
 # at Sokal's self-consistent window {cite}`sokal1997`. We record $|m|$ after
 # every sweep of 16 chains at $T_c$ on a $32 \times 32$ lattice.
 
-# %%
+# %% tags=["nbval-check-output"]
 series = {
     "metropolis": ising.abs_magnetization_series(
         32, T_c, 20_000, method="metropolis", seed=0
@@ -264,7 +264,7 @@ series = {
 }
 tau = {method: stats.integrated_autocorrelation_time(x) for method, x in series.items()}
 
-# %% mystnb={"figure": {"caption": "Autocorrelation of $|m|$ on the $32 \\times 32$ lattice at $T_c$ against the lag in sweeps (linear axis up to 1, logarithmic beyond), for Metropolis sweeps and Wolff updates; the legend gives each integrated autocorrelation time $\\tau$. Metropolis needs tens of sweeps to forget a configuration, Wolff a few.", "name": "fig-ising-model-autocorrelation"}}
+# %% mystnb={"figure": {"caption": "Autocorrelation of $|m|$ on the $32 \\times 32$ lattice at $T_c$ against the lag in sweeps (linear axis up to 1, logarithmic beyond), for Metropolis sweeps and Wolff updates; the legend gives each integrated autocorrelation time $\\tau$. Metropolis needs tens of sweeps to forget a configuration, Wolff a few.", "name": "fig-ising-model-autocorrelation"}} tags=["nbval-check-output"]
 fig, ax = plt.subplots()
 for method, x in series.items():
     rho = stats.autocorrelation(x)[:400]
@@ -294,7 +294,7 @@ print(f"ratio: {tau['metropolis'] / tau['wolff']:.0f}")
 # independent chains (as in Check 1) or from $\tau$, not from the raw sample
 # count. `benchmarks/ising.py` measures the same ratio at $L = 64$.
 
-# %%
+# %% tags=["nbval-check-output"]
 assert tau["wolff"] * 10 < tau["metropolis"]
 burn_in, thin = ising.SAMPLERS["metropolis"]
 assert burn_in > 20 * tau["metropolis"] and thin >= 0.2 * tau["metropolis"]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: unit tests, notebooks under strict nbval, notebook pairs
+# The whole test suite: unit tests, every notebook executed by nbval (asserts; outputs compared where tagged), notebook pairs
 # in sync, a warning-free book build with a page per chapter, and every page
 # opened in headless Chromium (Debian's chromium and chromium-driver, installed
 # with apt-get when missing).
@@ -8,8 +8,8 @@ source "$(dirname "$0")/setup-env.sh"
 echo "== 1/5 unit tests"
 python -m pytest tests
 
-echo "== 2/5 notebooks (nbval, outputs compared)"
-python -m pytest --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg notebooks/
+echo "== 2/5 notebooks (nbval: every cell runs and every assert holds; outputs compared in cells tagged nbval-check-output)"
+python -m pytest --nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg notebooks/
 
 echo "== 3/5 every notebooks/*.py and its .ipynb in sync"
 python scripts/check_notebooks.py sync
