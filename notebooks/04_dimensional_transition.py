@@ -64,7 +64,7 @@ if "google.colab" in sys.modules:
     REPO = "git+https://github.com/grokbook/grokbook@v0.1.0"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", REPO], check=True)
 
-# %%
+# %% tags=["nbval-check-output"]
 import matplotlib.pyplot as plt
 import numpy as np
 import powerlaw
@@ -122,7 +122,7 @@ print(f"{config.n_seeds} seeds x {config.n_snapshots} snapshots over "
 # inverse of the toppling matrix $\Delta = \mathrm{diag}(z) - A$: an exact
 # finite-size answer. On the $8 \times 8$ lattice with open edges:
 
-# %%
+# %% tags=["nbval-check-output"]
 L = 8
 lattice = probes.square_lattice(L)
 fill = 4 * L * L  # grains enough to reach the recurrent states
@@ -145,7 +145,7 @@ assert abs(mean_size - exact_size) < 4 * error
 # no edge; the abelian property lets us add half a lattice of grains per
 # drive, which equals as many single-grain drives (`sandpile.torus_mean_height`).
 
-# %%
+# %% tags=["nbval-check-output"]
 n_systems = 32
 per_system = sandpile.torus_mean_height(16, n_systems=n_systems)
 height, height_error = per_system.mean(), per_system.std(ddof=1) / np.sqrt(n_systems)
@@ -168,7 +168,7 @@ assert abs(height - 17 / 8) < 0.005 + 4 * height_error
 # with the maximum-likelihood method of Clauset, Shalizi and Newman
 # {cite}`clauset2009` (the `powerlaw` package {cite}`alstott2014`).
 
-# %% mystnb={"figure": {"caption": "Complementary cumulative distribution of sandpile avalanche sizes on a Barabasi-Albert graph of 2000 nodes (threshold = degree, grains lost with probability 0.01), with the maximum-likelihood power law above its fitted lower cutoff: the slope gives the size exponent tau, near the mean-field 3/2.", "name": "fig-dimension-sandpile"}}
+# %% mystnb={"figure": {"caption": "Complementary cumulative distribution of sandpile avalanche sizes on a Barabasi-Albert graph of 2000 nodes (threshold = degree, grains lost with probability 0.01), with the maximum-likelihood power law above its fitted lower cutoff: the slope gives the size exponent tau, near the mean-field 3/2.", "name": "fig-dimension-sandpile"}} tags=["nbval-check-output"]
 # (drives x systems,)
 sizes = sandpile.scale_free_sandpile_sizes(
     2000, n_systems=32, n_drives=300, loss=0.01, seed=0
@@ -203,7 +203,7 @@ assert abs(tau - 1.5) < 0.1
 # dissipation. On the periodic square lattice with $\alpha = 1/4$ to each of
 # the four neighbours nothing is lost at all.
 
-# %%
+# %% tags=["nbval-check-output"]
 for periodic in (True, False):
     grid = probes.square_lattice(16, periodic=periodic)
     run = sandpile.ofc(grid, 15, alpha=0.25, n_systems=8, seed=3)
@@ -222,7 +222,7 @@ for periodic in (True, False):
 # fraction of the nodes starts above threshold, so we expect $S \propto N$
 # and $D = 1$.
 
-# %%
+# %% tags=["nbval-check-output"]
 rng = np.random.default_rng(0)
 null = {}
 for topology in probes.TOPOLOGIES:
@@ -328,7 +328,7 @@ dimension = probes.effective_dimension(config.N, S)
 # (computing what the store does not hold yet), and checks that the stored
 # sizes and learning times are the ones computed above, so the two cannot drift:
 
-# %%
+# %% tags=["nbval-check-output"]
 sweep = run_sweep("dimension", scale="paper", seeds=config.n_seeds, progress=False)
 stored = [result.payload for result in sweep.results]
 stored_S = np.stack([r["sizes"] for r in stored], axis=1)  # (n_scales, n_seeds, T)
@@ -465,8 +465,9 @@ plt.show()
 # %% [markdown]
 # Aligned ({numref}`fig-dimension-aligned`), the picture is sharper and
 # further from the paper's: $D$ is *lowest* when the networks finish learning
-# (within one snapshot spacing of $t_{learn}$), climbs back to 1 over the next ~150 epochs, and then stays at
-# 1 within its band: no supercritical excess after learning.
+# (within one snapshot spacing of $t_{learn}$), climbs back to 1 over the
+# next ~150 epochs, and then stays at 1 within its band: no supercritical
+# excess after learning.
 
 # %%
 assert abs(shift[lowest_aligned]) <= 30 and dimension_aligned.high[lowest_aligned] < 0.9
@@ -707,8 +708,15 @@ print(f"control: band of D first below 1 at step {control_below:.0f}; its runs f
 #   above 1; the runs that grok dip towards 1 while they fit the training set
 #   (lowest 1.03 at step 36) but never below it, and climb to about 1.3 as
 #   they generalise. It is the control, which never generalises, whose $D$
-#   falls below 1 (its whole band from step 126), about 100 steps after it
-#   has memorised the training set (step 24).
+#   falls below 1: its band first lies wholly below 1 at step 126, about 100
+#   steps after it has memorised the training set (step 24), and over steps
+#   240-300 its $D$ averages 0.74, its band lying wholly below that of the
+#   runs that grok (1.23-1.32). The control's band there is 0.45-1.02 on the
+#   CPU that produced this page's outputs and 0.50-1.00 on another: the runs
+#   without weight decay are sensitive to how the CPU rounds floats, and on
+#   this one the band's upper edge rises just above 1 at two late snapshots.
+#   So we claim that the groups' bands lie apart and that the control's mean
+#   is below 1, not that its band is below 1 at every step.
 
 # %%
 # identical gradients at step 0; one group groks, the other does not
@@ -719,7 +727,10 @@ assert lead >= 30 and np.all(leads_jackknife >= 30)
 assert separation["train_loss"] <= separation["train_acc"] < separation["D"]
 assert grok["D"][0, 1:].min() > 1 and grok["D_fit"][dip] < 1.1
 assert grok["D_fit"][late].mean() > 1.2
-assert control["D"][1, late].max() < 1 and control_below > 2 * control_train_99
+# late (steps 240-300): the bands of D lie apart, the grokking runs' above;
+# the control's D is below 1 on average and its band drops below 1 long after it fits
+assert grok["D"][0, late].min() > control["D"][1, late].max()
+assert control["D_fit"][late].mean() < 1 and control_below > 2 * control_train_99
 
 # %% [markdown]
 # ## Summary
