@@ -20,6 +20,7 @@ so a result is bitwise the same in-process and on any worker.
 
 from __future__ import annotations
 
+import importlib.util
 import time
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
@@ -139,6 +140,8 @@ def run_sweeps(
         check_int("workers", workers, minimum=1)
     if scheduler is not None and (not isinstance(scheduler, str) or not scheduler):
         raise TypeError(f"scheduler must be an address like 'tcp://127.0.0.1:8786', got {scheduler!r}")
+    if (workers is not None or scheduler is not None) and importlib.util.find_spec("distributed") is None:
+        raise ValueError(f"{'workers' if workers is not None else 'scheduler'} needs dask.distributed: pip install 'grokbook[cluster]'")
     experiment.check_device(device, here=scheduler is None)  # a remote cluster's workers check their own GPU
     store.check_accepts(provenance.collect(device), allow_dirty=allow_dirty)  # refuse before hours of computing
 

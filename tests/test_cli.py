@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import re
@@ -318,3 +319,10 @@ def test_show_formats_one_row_per_config_and_seed(capsys: pytest.CaptureFixture,
     status, out, _ = run_cli(capsys, "show", "flaky", "--format", "table", "--results", str(tmp_path))
     assert out.split() == ["width", "seed", "value", "2", "0", "0", "5", "0", "0"]
     assert run_cli(capsys, "show", "flaky", "--format", "xml")[0] == 2
+
+
+def test_workers_without_dask_installed_is_one_clear_line(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "distributed" else real(name, *a))
+    status, _, err = run_cli(capsys, "run", "ising_sampler_check", "--workers", "2")
+    assert status == 2 and "workers needs dask.distributed: pip install 'grokbook[cluster]'" in err
