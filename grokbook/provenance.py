@@ -93,7 +93,30 @@ def collect(device: str | None = None) -> dict[str, Any]:
         "platform": platform.platform(),
         "host": socket.gethostname(),
         "device": "cpu" if device is None else device,
+        "cpu": cpu_model(),
     }
+
+
+@lru_cache(maxsize=1)
+def cpu_model() -> str:
+    """The CPU's model name and the instruction set torch's kernels use (e.g. "... / AVX512").
+
+    Trained networks' floats depend on it: two CPUs that pick different MKL
+    or ATen kernels round sums differently, so a result is bitwise
+    reproducible only on a CPU of the same kind (README, Design).
+    """
+    name = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as handle:
+            name = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), name)
+    except OSError:
+        pass
+    try:
+        import torch
+
+        return f"{name} / {torch.backends.cpu.get_cpu_capability()}"
+    except ImportError:
+        return name
 
 
 def check_archivable(provenance: dict[str, Any], *, allow_dirty: bool, where: str = "the archive") -> dict[str, Any]:

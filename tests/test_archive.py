@@ -1,10 +1,22 @@
 """The results archive shipped with the package (grokbook/archive): intact, from a clean commit, and in step with the code.
 
 The last test recomputes, in full, one archived run of each archived
-experiment (the one that took least time) and compares it bitwise with the
-archive, so a change to the code that alters an archived result fails the
-test command.  It takes about a minute on one core and is marked to run last
+experiment (the one that took least time) and compares it with the archive,
+so a change to the code that alters an archived result fails the test
+command.  It takes about a minute on one core and is marked to run last
 (``tests/conftest.py``).
+
+Bitwise where the CPU rounds as the archive's did: the same code, seed and
+thread count give different floats on CPUs whose MKL/ATen kernels differ
+(README, Design), and the archive was computed on another CPU than some that
+run this test.  Which case holds is read off the run itself: the first
+evaluation after epoch 0 is bitwise equal exactly when the CPU rounds alike.
+Otherwise everything that does not pass through a float sum of training must
+still be bitwise equal (keys, shapes, dtypes, the data and the initial
+network, i.e. every curve at epoch 0), the accuracies must agree within the
+clock's tolerance 0.01 (fewer than 1% of test lattices classified
+differently) over the first 2,000 epochs, and the run's grokking times must
+lie within three standard deviations of the archived seeds of its config.
 """
 
 from __future__ import annotations
@@ -66,17 +78,37 @@ def test_a_sweep_into_the_archive_from_a_dirty_tree_stops_before_computing(tmp_p
 
 @pytest.mark.last
 @pytest.mark.parametrize("experiment", EXPERIMENTS)
-def test_one_archived_run_recomputed_in_full_is_bitwise_equal(experiment: str):
+def test_one_archived_run_recomputed_in_full_matches(experiment: str):
     archived = min(archive().results(experiment), key=lambda result: result.wall_time)
     start = time.perf_counter()
     payload, _, _ = execute(experiments.get(experiment).target, archived.config, archived.seed, archived.meta.get("device"), threads=1)
     print(f"{archived.path.relative_to(ARCHIVE_ROOT)}: recomputed in {time.perf_counter() - start:.0f} s (archived: {archived.wall_time:.0f} s)")
     assert payload.keys() == archived.payload.keys()
-    for key, value in archived.payload.items():
-        mine = payload[key]
-        if isinstance(value, np.ndarray):
-            mine = np.asarray(mine)
-            assert mine.dtype == value.dtype and mine.shape == value.shape and mine.tobytes() == value.tobytes(), f"{key} differs from the archive"
+    arrays = {key: value for key, value in archived.payload.items() if isinstance(value, np.ndarray)}
+    for key, value in arrays.items():
+        mine = np.asarray(payload[key])
+        assert mine.dtype == value.dtype and mine.shape == value.shape, f"{key}: dtype or shape differs from the archive"
+    same_rounding = payload["train_loss"][1] == archived.payload["train_loss"][1]
+    if same_rounding:
+        for key, value in archived.payload.items():
+            mine = payload[key]
+            if key in arrays:
+                assert np.asarray(mine).tobytes() == value.tobytes(), f"{key} differs from the archive"
+            else:
+                assert mine == value or (mine != mine and value != value), f"{key}: {mine!r} != archived {value!r}"
+        return
+    # another CPU: what training does not round must still be exact, the rest within the clock's tolerances
+    np.testing.assert_array_equal(payload["epochs"], archived.payload["epochs"])
+    for key in ("train_loss", "train_acc", "test_loss", "test_acc"):
+        assert payload[key][0] == archived.payload[key][0], f"{key} at epoch 0 (data, initial network) differs from the archive"
+    early = archived.payload["epochs"] <= 2000
+    for key in ("train_acc", "test_acc"):
+        gap = np.abs(payload[key][early] - archived.payload[key][early]).max()
+        assert gap < 0.01, f"{key} differs from the archive by {gap:.3g} in the first 2,000 epochs"
+    seeds = archive().results(experiment, archived.config)
+    for key in ("t_fit", "t_grok"):
+        times = np.array([result.payload[key] for result in seeds])
+        if np.isnan(times).all():
+            assert np.isnan(payload[key]), f"{key}: {payload[key]} where no archived seed of this config has one"
         else:
-            assert type(mine) is type(value) or (isinstance(mine, float) and isinstance(value, float)), key
-            assert mine == value or (mine != mine and value != value), f"{key}: {mine!r} != archived {value!r}"
+            assert abs(payload[key] - times.mean()) <= 3 * times.std(ddof=1), f"{key}: {payload[key]} against seeds {times}"
