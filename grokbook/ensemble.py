@@ -27,6 +27,15 @@ and buffers (the frozen attention tensor of
 :class:`grokbook.tensor_network.TensorNetworkAttention` is one), shared when
 equal in every member and stacked otherwise.  A per-member weight penalty is
 ``train``'s ``penalty``, vmapped over the stacked parameters.
+
+A member class may compute a stack of its members itself: a method
+``stacked_forward(stacked, shared, x)`` gets the stacked tensors (member
+name -> (n_members, ...): parameters and stacked buffers) and the shared
+buffers, and returns the outputs (n_members, batch, ...), or NotImplemented
+to be vmapped after all.  :class:`grokbook.tensor_network.CellLogits` does:
+its environments are a recursion of many small operations, on each of which
+vmap pays an overhead, and a frozen attention tensor's features are worth
+computing once for all members (``benchmarks/automata.py``).
 """
 
 from __future__ import annotations
@@ -53,7 +62,9 @@ class Ensemble(nn.Module):
     axis, so a member may cache what it computes from it), any other one is
     stacked like the parameters.  Dropout draws different masks for different
     members.  :meth:`member` gives member i back as an ordinary module (a
-    copy), for the analyses that expect one network.
+    copy), for the analyses that expect one network.  The forward pass is a
+    vmap of the members' ``forward``, or their class's ``stacked_forward``
+    where it has one (see the module's docstring).
 
     Args:
         members: at least one module, all of the same class with parameters and
@@ -110,11 +121,15 @@ class Ensemble(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Outputs of every member on the same inputs x (batch, ...): (n_members, batch, ...)."""
-        self._template[0].train(self.training)
+        template = self._template[0].train(self.training)
         stacked_buffers, shared_buffers = self._buffers_split()
+        if hasattr(template, "stacked_forward"):  # the members' class computes them all at once
+            out = template.stacked_forward(self.member_parameters() | stacked_buffers, shared_buffers, x)
+            if out is not NotImplemented:
+                return out
 
         def call_member(params: dict[str, torch.Tensor], buffers: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-            return functional_call(self._template[0], {**params, **buffers, **shared_buffers}, (x,))
+            return functional_call(template, {**params, **buffers, **shared_buffers}, (x,))
 
         return vmap(call_member, in_dims=(0, 0, None), randomness="different")(self.member_parameters(), stacked_buffers, x)
 

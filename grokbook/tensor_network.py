@@ -8,7 +8,9 @@ its logits into the per-cell two-class logits (0, z_i) that
 :func:`grokbook.train.train` trains with the cross-entropy (the logistic loss
 of z_i), on strings of several lengths padded with :data:`ABSENT` sites, and
 remembers the perceptron features of a frozen A (:class:`FeatureCache`), so
-that training only the read-out B costs one matrix product per step.
+that training only the read-out B costs one matrix product per step.  In a
+seed ensemble (:class:`grokbook.ensemble.Ensemble`) it computes all members
+at once on their stacked tensors (:meth:`CellLogits.stacked_forward`).
 
 The rule-learning task it is trained on is :mod:`grokbook.tasks.automata`;
 the solvable perceptron models are :mod:`grokbook.solvable` and
@@ -80,7 +82,7 @@ class TensorNetworkAttention(torch.nn.Module):
         normalisation): this is how strings of several lengths share a batch.
         """
         x = check_strings(x)
-        return _environments(self.A.permute(2, 0, 1)[x], _check_present(present, x))  # site tensors (n, L, d, d): A^{(x_i)}
+        return _environments(_site_matrices(self.A, x), _check_present(present, x))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits z, (n, L), for binary strings x, (n, L) of 0/1."""
@@ -99,15 +101,23 @@ class FeatureCache:
     is one matrix product.  :meth:`get` looks every string of a batch up (by an
     integer code of its cells, checked cell by cell, so a hit is exact) and
     computes the features only on a miss; the cache is emptied when A
-    changes.  Values are computed without gradient: use it only for an A that
-    does not train.
+    changes.  A may be a stack of attention tensors (the frozen A of each
+    member of an ensemble): the features of all of them are computed at once
+    and looked up together.  Strings are kept in the order first seen, so a
+    batch equal to the first one remembered (a whole data set, as
+    :func:`grokbook.train.train` evaluates it first) gets the remembered
+    tensor itself, without a copy.  Values are computed without gradient:
+    use it only for an A that does not train.
     """
 
     _CHUNK = 39  # cells per int64 code: 3^39 < 2^63
 
     def __init__(self) -> None:
         self.A: torch.Tensor | None = None
-        self.tables: dict[int, tuple[torch.Tensor, ...]] = {}  # L -> (codes sorted, strings, features)
+        self.tables: dict[int, tuple[torch.Tensor, ...]] = {}  # L -> (strings, features, codes sorted, their rows)
+
+    def __deepcopy__(self, memo: dict) -> FeatureCache:
+        return FeatureCache()  # a copied model (e.g. Ensemble.member) starts empty: remembered features are not state
 
     def _codes(self, x: torch.Tensor) -> torch.Tensor:
         """(n,) int64 code of each string of cells in {0, 1, ABSENT}: exact for L <= 39, else a hash."""
@@ -119,30 +129,35 @@ class FeatureCache:
             code = code ^ (chunk * powers[: chunk.shape[1]]).sum(dim=1)
         return code
 
-    def get(self, network: TensorNetworkAttention, x: torch.Tensor) -> torch.Tensor:
-        """Features (n, L, 2 d^2) of strings x (n, L) in {0, 1, ABSENT} under ``network.A`` (any values at absent sites)."""
-        A = network.A
+    def get(self, A: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """Features (..., n, L, 2 d^2) of strings x (n, L) in {0, 1, ABSENT} under A (..., d, d, 2).
+
+        A may be one attention tensor (d, d, 2) or a stack of them (S, d, d, 2),
+        e.g. the frozen A of every member of an Ensemble; any values at absent
+        sites.  The result may be the cache's own tensor: do not modify it.
+        """
         if self.A is None or self.A.shape != A.shape or not torch.equal(self.A, A):
             self.A, self.tables = A.detach().clone(), {}
-        code = self._codes(x)
         table = self.tables.get(x.shape[1])
         if table is not None:
-            codes, strings, features = table
-            where = torch.searchsorted(codes, code).clamp_(max=len(codes) - 1)
+            strings, features, codes, rows = table
+            if strings.shape == x.shape and torch.equal(strings, x):  # the strings remembered first, in their order
+                return features  # (e.g. a whole data set): no copy
+            where = rows[torch.searchsorted(codes, self._codes(x)).clamp_(max=len(codes) - 1)]
             if torch.equal(strings[where], x):
-                return features[where]
+                return features.index_select(-3, where)
         present = x != ABSENT
         cells = torch.where(present, x, 0)
         with torch.no_grad():
-            new = _features(*network.environments(cells, present), cells)
-        parts = [code, x, new]
-        if table is not None:
-            parts = [torch.cat([old, part]) for old, part in zip(table, parts)]
-        order = torch.argsort(parts[0], stable=True)
-        codes = parts[0][order]
-        first = torch.ones_like(codes, dtype=torch.bool)
-        first[1:] = codes[1:] != codes[:-1]  # one entry per code (a colliding string stays a miss)
-        self.tables[x.shape[1]] = tuple(part[order[first]] for part in parts)
+            new = _features(*_environments(_site_matrices(self.A, cells), present), cells)
+        strings, features = (x, new) if table is None else (torch.cat([table[0], x]), torch.cat([table[1], new], dim=-3))
+        code = self._codes(strings)
+        order = torch.argsort(code, stable=True)
+        first = torch.ones(len(code), dtype=torch.bool)
+        first[1:] = code[order[1:]] != code[order[:-1]]  # one entry per code (a colliding string stays a miss)
+        keep = order[first].sort().values  # in the order first seen
+        code, rows = code[keep], torch.argsort(code[keep])
+        self.tables[x.shape[1]] = (strings[keep], features.index_select(-3, keep), code[rows], rows)
         return new
 
 
@@ -159,11 +174,18 @@ class CellLogits(torch.nn.Module):
     :func:`grokbook.train.train` then leave them out.
 
     When the network's A is frozen (a buffer, or a parameter that does not
-    require a gradient) and is one tensor (not a stack of an Ensemble's
-    members), the model is the perceptron z_i = phi_i . vec(B) on features
-    remembered by a :class:`FeatureCache`: each string's features are
-    computed once, and a step costs one matrix product.  An Ensemble shares a buffer that is equal in all its members, so
-    read-outs trained on one frozen attention use the cache.
+    require a gradient), the model is the perceptron z_i = phi_i . vec(B) on
+    features remembered by a :class:`FeatureCache`: each string's features
+    are computed once, and a step costs one matrix product.
+
+    In an :class:`grokbook.ensemble.Ensemble`, :meth:`stacked_forward`
+    computes every member at once on the stacked tensors (the members
+    flattened into the batch of each operation), instead of a vmap over
+    members, which pays its overhead on each of the many small operations
+    of the environments' recursion: a trained A's environments are one
+    recursion for all members, and the features of a frozen A, shared by the
+    members or one per member, are computed once for all of them and
+    remembered.
 
     Args:
         network: a TensorNetworkAttention (logits (n, L)), or any module whose
@@ -182,24 +204,59 @@ class CellLogits(torch.nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits (n, L, 2), or (n, 2) with ``site``, of inputs x (n, L) (strings of 0, 1 and ABSENT for the tensor network)."""
-        if not isinstance(x, torch.Tensor) or x.ndim != 2:
-            raise ValueError("x must be a 2-D (n, L) tensor")
+        _check_inputs(x)
         if not isinstance(self.network, TensorNetworkAttention):
             z = self.network(x)  # (n, L)
-            if self.site is not None:
-                z = z[:, self.site]
-            return torch.stack([torch.zeros_like(z), z], dim=-1)
+            return _pairs(z if self.site is None else z[:, self.site])
+        A, B = self.network.A, self.network.B
+        cache = None if is_functorch_wrapped_tensor(A) else self.cache  # under a transform (vmap, grad): nothing to remember
+        return self._logits(A, B, x, cache)
+
+    def stacked_forward(self, stacked: dict[str, torch.Tensor], shared: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        """Logits (S, n, L, 2) (or (S, n, 2)) of S members at once, the Ensemble's alternative to vmap.
+
+        Args:
+            stacked: member tensor name -> (S, ...) stack (parameters, and buffers that differ between members).
+            shared: member buffer name -> tensor equal in every member.
+            x: (n, L) strings, the same for every member.
+
+        Returns NotImplemented (the Ensemble then vmaps :meth:`forward`)
+        when the network is not a TensorNetworkAttention.
+        """
+        if not isinstance(self.network, TensorNetworkAttention):
+            return NotImplemented
+        _check_inputs(x)
+        tensors = stacked | shared
+        return self._logits(tensors["network.A"], tensors["network.B"], x, self.cache)
+
+    def _logits(self, A: torch.Tensor, B: torch.Tensor, x: torch.Tensor, cache: FeatureCache | None) -> torch.Tensor:
+        """Logits (..., n, L, 2) from A (d, d, 2) or (S, d, d, 2) and B (..., d, d, 2): one network, or S at once."""
         present = x != ABSENT
         cells = torch.where(present, x, 0)
-        A, B = self.network.A, self.network.B
-        if A.requires_grad or is_functorch_wrapped_tensor(A):  # trained, or one of an Ensemble's stacked tensors
-            left, right = self.network.environments(cells, present)
-            z = torch.einsum("nla,nlab,nlb->nl", left, B.permute(2, 0, 1)[cells], right)  # (n, L)
-        else:  # frozen: the perceptron z_i = phi_i . vec(B) on remembered features
-            z = self.cache.get(self.network, x) @ B.reshape(-1)
-        z = torch.where(present, z, -1e4)
-        logits = torch.stack([torch.zeros_like(z), z], dim=-1)
-        return logits if self.site is None else logits[:, self.site]
+        if A.requires_grad:  # trained: z_i = l_{i-1}^T B^{(x_i)} r_{i+1}
+            left, right = _environments(_site_matrices(A, cells), present)  # (..., n, L, d)
+            z = torch.einsum("...nla,...nlab,...nlb->...nl", left, _site_matrices(B, cells), right)
+        else:  # frozen: the perceptron z_i = phi_i . vec(B), on features remembered once
+            features = cache.get(A, x) if cache is not None else _features(*_environments(_site_matrices(A, cells), present), cells)
+            weights = B.flatten(-3)  # (..., D)
+            if weights.ndim == 1:  # one network
+                z = features @ weights
+            elif features.ndim == 4:  # one A per member: (S, n L, D) @ (S, D, 1)
+                z = (features.flatten(-3, -2) @ weights[..., None])[..., 0].unflatten(-1, x.shape)
+            else:  # one A shared by S read-outs: (n, L, D) @ (D, S)
+                z = (features @ weights.T).movedim(-1, 0)
+        logits = _pairs(torch.where(present, z, -1e4))
+        return logits if self.site is None else logits[..., self.site, :]
+
+
+def _pairs(z: torch.Tensor) -> torch.Tensor:
+    """The two-class logits (0, z), (..., 2), of logits z (...): one padding, cheaper than stacking zeros."""
+    return torch.nn.functional.pad(z[..., None], (1, 0))
+
+
+def _check_inputs(x: torch.Tensor) -> None:
+    if not isinstance(x, torch.Tensor) or x.ndim != 2:
+        raise ValueError("x must be a 2-D (n, L) tensor")
 
 
 def check_strings(x: torch.Tensor) -> torch.Tensor:
@@ -223,6 +280,11 @@ def _check_present(present: torch.Tensor | None, x: torch.Tensor) -> torch.Tenso
     return present
 
 
+def _site_matrices(A: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """The site matrices A^{(x_i)}, (..., n, L, d, d), of A (..., d, d, 2) (one model or a stack) on cells x (n, L)."""
+    return A.movedim(-1, -3)[..., x, :, :]
+
+
 def _environments(site: torch.Tensor, present: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
     """Left and right environments (..., n, L, d) from the site matrices (..., n, L, d, d) of one or several models.
 
@@ -235,12 +297,12 @@ def _environments(site: torch.Tensor, present: torch.Tensor | None) -> tuple[tor
     if present is not None:
         identity = torch.eye(d, dtype=site.dtype).expand_as(site)
         site = torch.where(present[..., None, None], site, identity)
-    site = site.reshape(-1, L, d, d)  # (N, L, d, d), N = models x strings
-    boundary = torch.full((site.shape[0], d), d**-0.5, dtype=site.dtype)
+    sites = site.reshape(-1, L, d, d).unbind(1)  # L x (N, d, d), N = models x strings (one backward for all sites)
+    boundary = torch.full((sites[0].shape[0], d), d**-0.5, dtype=site.dtype)
     left, right = [boundary], [boundary]
     for i in range(L - 1):
-        left.append(_normalise(torch.einsum("na,nab->nb", left[-1], site[:, i])))
-        right.append(_normalise(torch.einsum("nab,nb->na", site[:, L - 1 - i], right[-1])))
+        left.append(_normalise(torch.einsum("na,nab->nb", left[-1], sites[i])))
+        right.append(_normalise(torch.einsum("nab,nb->na", sites[L - 1 - i], right[-1])))
     return torch.stack(left, dim=1).reshape(*batch, L, d), torch.stack(right[::-1], dim=1).reshape(*batch, L, d)
 
 
@@ -258,6 +320,7 @@ def perceptron_features(model: TensorNetworkAttention, x: torch.Tensor) -> torch
 
 
 def _features(left: torch.Tensor, right: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """phi_i = l_{i-1} (x) r_{i+1} (x) onehot(x_i), (n, L, 2 d^2), from environments (n, L, d) and cells x (n, L)."""
+    """phi_i = l_{i-1} (x) r_{i+1} (x) onehot(x_i), (..., n, L, 2 d^2), from environments (..., n, L, d) and cells x (n, L)."""
     onehot = torch.nn.functional.one_hot(x, 2).to(left.dtype)  # (n, L, 2)
-    return torch.einsum("nla,nlb,nlk->nlabk", left, right, onehot).reshape(*x.shape, -1)
+    phi = left[..., :, None, None] * right[..., None, :, None] * onehot[..., None, None, :]  # (..., n, L, d, d, 2)
+    return phi.flatten(-3)

@@ -77,6 +77,7 @@ from grokbook.book import COLORS
 from grokbook.curves import first_epoch_at
 from grokbook.data import Dataset
 from grokbook.tasks import automata
+from grokbook.tasks.automata_exponent import aligned_exponent
 from grokbook.train import train
 
 SCALE = book.setup(seed=0, threads=1)
@@ -822,7 +823,7 @@ assert (
 # that ends with no error on the test strings, $t_0$ is the first such epoch
 # (our $t_c$); we align the runs there, average $E(t_0 - s)$ over them for
 # $s = 1 \ldots 10$ epochs, and fit a line to $\ln\langle E\rangle$ against
-# $\ln s$ (`automata.aligned_exponent`). The 95% interval is a bootstrap over
+# $\ln s$ (`automata_exponent.aligned_exponent`). The 95% interval is a bootstrap over
 # the runs (scipy), widened by the change of $\nu$ when the window is doubled
 # ($s = 2 \ldots 20$): the curves are not clean power laws.
 #
@@ -892,7 +893,7 @@ paper_nu = {
     "Adam + L1": (0.7, 0.7),
 }
 exponents = {
-    name: automata.aligned_exponent(run["long_error"], run["t_zero"])
+    name: aligned_exponent(run["long_error"], run["t_zero"])
     for name, run in groups.items()
 }
 

@@ -7,6 +7,7 @@ import torch
 from grokbook.losses import IGNORE_INDEX
 from grokbook.tasks import automata
 from grokbook.tasks import automata_data as data_module
+from grokbook.tasks.automata_exponent import aligned_exponent
 from grokbook.tensor_network import ABSENT
 from grokbook.train import train
 
@@ -172,15 +173,15 @@ def test_aligned_exponent_recovers_a_power_law():
     epochs = np.arange(n_epochs + 1)[:, None]
     distance = np.clip(t_zero[None, :] - epochs, 0, None)  # (E + 1, S)
     long_error = rng.uniform(0.5, 2.0, n_runs) * 1e-3 * distance**nu  # zero from t_zero on
-    fit = automata.aligned_exponent(long_error, t_zero, n_resamples=200)
+    fit = aligned_exponent(long_error, t_zero, n_resamples=200)
     assert abs(fit.nu - nu) < 1e-9 and fit.systematic < 1e-9
     assert fit.ci[0] <= nu <= fit.ci[1] and fit.n_runs == n_runs
     with pytest.raises(ValueError, match="at least 3 runs"):
-        automata.aligned_exponent(long_error, np.full(n_runs, np.nan))
+        aligned_exponent(long_error, np.full(n_runs, np.nan))
     with pytest.raises(ValueError, match="window"):
-        automata.aligned_exponent(long_error, t_zero, window=(5, 5))
+        aligned_exponent(long_error, t_zero, window=(5, 5))
     with pytest.raises(ValueError, match="long_error"):
-        automata.aligned_exponent(long_error[:, :3], t_zero)
+        aligned_exponent(long_error[:, :3], t_zero)
 
 
 def test_run_exponent_config_and_its_validation():

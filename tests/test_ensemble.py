@@ -136,3 +136,35 @@ def test_penalty_of_the_ensemble_is_the_sum_of_the_members_penalties():
         apart = train(net, data, torch.optim.Adam(net.parameters(), lr=1e-2), n_epochs=20, penalty=penalty, progress=False)
         np.testing.assert_allclose(together[i].train_loss, apart.train_loss, rtol=1e-5)
         torch.testing.assert_close(ensemble.member(i).linear.weight, net.linear.weight, rtol=1e-5, atol=1e-6)
+
+
+class Stackable(torch.nn.Module):
+    """A linear layer whose class also evaluates a stack of itself (Ensemble's stacked_forward)."""
+
+    calls = 0
+
+    def __init__(self, seed: int, *, decline: bool = False) -> None:
+        super().__init__()
+        torch.manual_seed(seed)
+        self.linear = torch.nn.Linear(6, 2)
+        self.decline = decline
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear(x)
+
+    def stacked_forward(self, stacked: dict, shared: dict, x: torch.Tensor) -> torch.Tensor:
+        if self.decline:
+            return NotImplemented
+        Stackable.calls += 1
+        return torch.einsum("sij,nj->sni", stacked["linear.weight"], x) + stacked["linear.bias"][:, None]
+
+
+@pytest.mark.parametrize("decline", [False, True])
+def test_members_that_evaluate_a_stack_of_themselves_skip_vmap(decline):
+    nets = [Stackable(s, decline=decline) for s in range(3)]
+    X = tiny_dataset().X_train
+    calls = Stackable.calls
+    out = Ensemble(nets)(X)
+    assert Stackable.calls == calls + (0 if decline else 1)
+    for i, net in enumerate(nets):
+        torch.testing.assert_close(out[i], net(X))

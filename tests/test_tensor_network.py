@@ -93,6 +93,47 @@ def test_ensemble_of_cell_logits_shares_a_frozen_attention():
             torch.testing.assert_close(stacked(x)[k], stacked.member(k)(x), rtol=1e-12, atol=1e-12)
 
 
+def test_an_ensemble_computes_all_members_at_once_as_each_would_alone():
+    """CellLogits.stacked_forward: one recursion for all trained A, features of every frozen A computed once."""
+    x = torch.nn.functional.pad(random_strings(9, 6, seed=2), (2, 0), value=tn.ABSENT)
+    for freeze in (False, True):
+        networks = [tn.TensorNetworkAttention(3, freeze_A=freeze, seed=s) for s in range(4)]
+        ensemble = Ensemble([tn.CellLogits(n) for n in networks])
+        logits = ensemble(x)  # (4, 9, 8, 2)
+        logits[..., 1].square().sum().backward()
+        stacked = ensemble.member_parameters()
+        for k, network in enumerate(networks):
+            alone = tn.CellLogits(network)(x)
+            torch.testing.assert_close(logits[k], alone, rtol=1e-12, atol=1e-12)
+            alone[..., 1].square().sum().backward()
+            torch.testing.assert_close(stacked["network.B"].grad[k], network.B.grad, rtol=1e-12, atol=1e-12)
+            if not freeze:
+                torch.testing.assert_close(stacked["network.A"].grad[k], network.A.grad, rtol=1e-12, atol=1e-12)
+        if freeze:  # every member's features, remembered once, serve the next call, and a part of it
+            strings, features = ensemble._template[0].cache.tables[8][:2]
+            assert torch.equal(strings, x) and features.shape == (4, 9, 8, 2 * 3 * 3)
+            with torch.no_grad():
+                assert torch.equal(ensemble(x), logits) and torch.equal(ensemble(x[3:7]), logits[:, 3:7])
+    assert ensemble.member(0).cache.tables == {}  # a member's copy starts with an empty cache
+
+
+def test_cell_logits_under_other_transforms_and_of_other_networks_in_an_ensemble():
+    network = tn.TensorNetworkAttention(2, freeze_A=True, seed=3)
+    x = random_strings(5, 7, seed=1)
+    stack = torch.stack([network.A, 2 * network.A])  # a frozen A batched by a plain vmap: computed, not remembered
+    model = tn.CellLogits(network)
+    batched = torch.func.vmap(lambda A: torch.func.functional_call(model, {"network.A": A}, (x,)))(stack)
+    assert model.cache.A is None  # nothing remembered of a batched A
+    with torch.no_grad():
+        torch.testing.assert_close(batched[0], model(x), rtol=1e-12, atol=1e-12)
+    perceptrons = [torch.nn.Linear(3, 1, bias=False, dtype=torch.float64) for _ in range(2)]
+    ensemble = Ensemble([tn.CellLogits(p, site=0) for p in perceptrons])  # stacked_forward declines: vmap
+    features = torch.randn(6, 3, dtype=torch.float64)
+    with torch.no_grad():
+        for k, perceptron in enumerate(perceptrons):
+            torch.testing.assert_close(ensemble(features)[k], tn.CellLogits(perceptron, site=0)(features))
+
+
 def test_arguments_are_validated():
     with pytest.raises(ValueError, match="x"):
         tn.TensorNetworkAttention(2)(torch.full((2, 3), 2))
