@@ -9,7 +9,9 @@
   Carrasquilla & Melko's phase task (chapter 6);
 * :mod:`~grokbook.tasks.xor`: XOR at many widths, for the avalanche probe (chapter 4);
 * :mod:`~grokbook.tasks.automata`: cellular-automaton rules with the tensor
-  network (chapter 3); its data are :mod:`~grokbook.tasks.automata_data`.
+  network (chapter 3); its data are :mod:`~grokbook.tasks.automata_data`,
+  the aligned critical exponent of its seed ensembles
+  :mod:`~grokbook.tasks.automata_exponent`.
 
 Every task module has ``DEFAULT_CONFIG`` (a JSON-able dict), ``build(config,
 seed) -> Setup`` (what :func:`grokbook.train.train` needs for one run) and
