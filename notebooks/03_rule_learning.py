@@ -280,7 +280,8 @@ assert (
     abs(nu_A.mean() - solvable.critical_exponent_exponential()) < 3 * nu_A_se + 0.01
 )  # 0.01: one step of time resolution near s = 0.01
 assert abs(slope + 1 / (1 + lambda2)) < 0.01
-# gradient descent decays as exp(-k t (1 + lr k / 2)), k = 1 + lambda2, and resolves a crossing to one step lr
+# gradient descent decays as exp(-k t (1 + lr k / 2)), k = 1 + lambda2,
+# and resolves a crossing to one step lr
 lr = runs.times[1]
 assert np.all(
     np.abs(runs.t_eps[measured] - t_eps_exact)
