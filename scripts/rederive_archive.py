@@ -45,8 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     commit, dirty = provenance.git_state(fresh=True)
     stale = 0
     for path in sorted(ARCHIVE_ROOT.glob(f"*/*/seed-*{resultfile.SUFFIX}")):
-        header, payload_bytes = resultfile.split(path, path.read_bytes())
-        payload = resultfile._decode_payload(payload_bytes, header["payload_kinds"])
+        header, _ = resultfile.split(path, path.read_bytes())
+        payload = resultfile.read_result(path).payload
         if not all(key in payload for key in CLOCK_FIELDS):
             continue
         fields = clock_fields(payload)
