@@ -136,8 +136,11 @@ def test_build_is_the_seeded_network_on_the_random_test_set():
     logits, y = torch.randn(5, 4), torch.tensor([0, 1, 2, 3, 0])
     torch.testing.assert_close(setup.loss_fn(logits, y), cross_entropy(2.0 * logits, y))
     assert type(ising_bins.build({"n_per_bin": 16}, 0).optimizer) is torch.optim.Adam  # L2 in Adam, the paper's
+    sgd = ising_bins.build({"n_per_bin": 16, "optimizer": "sgd", "lr": 0.05}, 0).optimizer
+    assert type(sgd) is torch.optim.SGD and sgd.defaults["momentum"] == 0.9 and sgd.defaults["weight_decay"] == 5e-4
+    assert type(ising_bins.build({"n_per_bin": 16, "optimizer": "rmsprop"}, 0).optimizer) is torch.optim.RMSprop
     with pytest.raises(ValueError, match="optimizer"):
-        ising_bins.build({"n_per_bin": 16, "optimizer": "sgd"}, 0)
+        ising_bins.build({"n_per_bin": 16, "optimizer": "lbfgs"}, 0)
 
 
 def test_run_config_rejects_unknown_keys():
@@ -154,6 +157,13 @@ def test_run_config_small_run_returns_numbers():
     assert result["grad_2d@20"].shape == (5, 8, 2) and result["act_2d@20"].shape == (4, 64, 2)
     assert isinstance(result["t_fit"], float) and result["test_plateau"] == pytest.approx(result["test_acc"][-1])
     assert {"t_grok", "delay", "test_at_fit"} <= set(result)  # History.to_payload
+    data = ising_bins.task_data(config)
+    assert result["acc_bins_seen"].shape == result["acc_bins_unseen"].shape == (3, 4)
+    np.testing.assert_array_equal(result["n_bins_seen"][0], np.bincount(data.test_labels[data.test_seen], minlength=4))
+    # the per-bin accuracies, weighted by the bins' counts, give the test accuracy of the last snapshot
+    counts = {m: np.bincount(data.test_labels[mask], minlength=4) for m, mask in (("seen", data.test_seen), ("unseen", ~data.test_seen))}
+    pooled = sum(np.nansum(result[f"acc_bins_{m}"][-1] * counts[m]) for m in counts) / len(data.test_labels)
+    assert pooled == pytest.approx(result["test_acc"][-1])
     again = ising_bins.run_config(config, seed=1)
     np.testing.assert_array_equal(result["test_acc"], again["test_acc"])
     with pytest.raises(ValueError, match="detail_epochs"):
