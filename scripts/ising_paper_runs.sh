@@ -10,7 +10,7 @@
 set -euo pipefail
 results=${GROKBOOK_RESULTS:-results}
 workers=${WORKERS:-2}
-run() { python -m grokbook.cli run ising_grokking --scale paper --seeds 5 --results "$results" --workers "$workers" "$@"; }
+run() { python -m grokbook run ising_grokking --scale paper --seeds 5 --results "$results" --workers "$workers" "$@"; }
 
 # 1. The default run and the beta sweep. In the 20,000-epoch sweep, beta >= 2, c = 9 and weight decay
 #    2.5e-4 reached t_grok after 70% of the run (16,650-18,000 on average): those run to 40,000 epochs.
@@ -26,12 +26,12 @@ run --set n_epochs=40000 --sweep init_scale=9
 run --sweep weight_decay=0,0.001,0.002
 run --set n_epochs=40000 --sweep weight_decay=0.00025
 # 4. The t_fit gap: other optimizers with the paper's weight decay as L2 (AdamW: decoupled, stronger).
-python -m grokbook.cli run ising_grokking --scale paper --seeds 2 --results "$results" --workers "$workers" \
+python -m grokbook run ising_grokking --scale paper --seeds 2 --results "$results" --workers "$workers" \
   --set optimizer=sgd lr=0.01 --sweep weight_decay=0.0005
-python -m grokbook.cli run ising_grokking --scale paper --seeds 2 --results "$results" --workers "$workers" \
+python -m grokbook run ising_grokking --scale paper --seeds 2 --results "$results" --workers "$workers" \
   --set optimizer=rmsprop lr=0.0001 --sweep weight_decay=0.0005
-python -m grokbook.cli run ising_grokking --scale paper --seeds 2 --results "$results" --workers "$workers" \
+python -m grokbook run ising_grokking --scale paper --seeds 2 --results "$results" --workers "$workers" \
   --set optimizer=adamw --sweep weight_decay=0.5
 # 5. The dropout sweep at the paper's width 144 (~14 minutes per run on one core): 3 seeds first.
-python -m grokbook.cli run ising_grokking --scale paper --seeds 3 --results "$results" --workers "$workers" \
+python -m grokbook run ising_grokking --scale paper --seeds 3 --results "$results" --workers "$workers" \
   --set width=144 --sweep dropout=0,0.02,0.04,0.1,0.2
