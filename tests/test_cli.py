@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grokbook import experiments
+from grokbook import catalog, experiments
 from grokbook import cli
 from grokbook.cli import main
 from grokbook.experiments import EXPERIMENTS, Experiment, get, register, run_sweep
@@ -73,13 +73,13 @@ def test_unknown_experiment_and_bad_registrations() -> None:
     with pytest.raises(ValueError, match="experiment must be one of .*ising_sampler_check.*'nope'"):
         get("nope")
     with pytest.raises(ValueError, match="already registered"):
-        register("ising_sampler_check", "again", experiments.ising_sampler_check, quick={}, paper={})
+        register("ising_sampler_check", "again", catalog.ising_sampler_check, quick={}, paper={})
     with pytest.raises(ValueError, match="same keys"):
-        Experiment("x", "x", experiments.ising_sampler_check, {"a": 1}, {"b": 1})
+        Experiment("x", "x", catalog.ising_sampler_check, {"a": 1}, {"b": 1})
     with pytest.raises(TypeError, match="'a'"):
-        Experiment("x", "x", experiments.ising_sampler_check, {"a": 1}, {"a": "one"})
+        Experiment("x", "x", catalog.ising_sampler_check, {"a": 1}, {"a": "one"})
     with pytest.raises(ValueError, match="experiment"):
-        register("../x", "x", experiments.ising_sampler_check, quick={}, paper={})
+        register("../x", "x", catalog.ising_sampler_check, quick={}, paper={})
 
 
 def test_register_is_one_call_and_accepts_a_lazy_target(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
