@@ -99,3 +99,11 @@ register(
     quick=_defaults("tasks.automata", "EXPONENT_CONFIG"),
     paper=_defaults("tasks.automata", "EXPONENT_CONFIG", "PAPER_ENSEMBLE_CONFIG"),
 )
+
+register(
+    "ising_phase",
+    "The energy-bin network on the phase task (T below or above T_c, chapter 6): does it grok given time?",
+    "grokbook.tasks.ising_phase:run_config",
+    quick=_defaults("tasks.ising_phase"),
+    paper=_defaults("tasks.ising_phase", n_epochs=20_000, eval_every=100),
+)
