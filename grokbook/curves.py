@@ -12,6 +12,9 @@ name means one thing across the book:
   (it never generalises, or it already had its final value when the training
   set was fitted) has no ``t_grok``.  The grokking delay is
   ``t_grok - t_fit``.
+* :func:`grokking_times` gathers them for one run, with its verdict:
+  ``"grokked"``, ``"did not grok"`` (no time, ever), ``"not settled"`` or
+  ``"did not fit"``.
 * the *transition* of any curve (:func:`transition_time`): the epoch at
   which it has covered half its way from its value at ``start`` (usually
   ``t_fit``) to its final plateau; the book's change-point rule, used to
@@ -28,6 +31,9 @@ A time that does not exist is NaN (a float), everywhere.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import NamedTuple
+
 import numpy as np
 
 from .validate import check_fraction, check_real
@@ -42,6 +48,9 @@ __all__ = [
     "progress",
     "plateau_change",
     "transition_time",
+    "VERDICTS",
+    "GrokkingTimes",
+    "grokking_times",
 ]
 
 NAN = float("nan")
@@ -261,3 +270,74 @@ def transition_time(
     if i == 0:
         return float(tt[0])
     return float(tt[i - 1] + (level - pp[i - 1]) / (pp[i] - pp[i - 1]) * (tt[i] - tt[i - 1]))
+
+
+#: the verdicts of :func:`grokking_times`
+VERDICTS = ("grokked", "did not grok", "not settled", "did not fit")
+
+
+class GrokkingTimes(NamedTuple):
+    """The clock's reading of one run (:func:`grokking_times`).
+
+    Attributes:
+        t_fit: :func:`t_fit`, NaN if the training accuracy never settles.
+        t_grok: :func:`t_grok`, NaN unless ``grokked``.
+        delay: ``t_grok - t_fit`` (NaN unless ``grokked``).
+        grokked: whether the test plateau lies at least ``min_rise`` above the test
+            accuracy at t_fit (``test_plateau >= threshold``) and the test accuracy settled.
+        verdict: one of :data:`VERDICTS`: "grokked"; "did not grok" (the test accuracy
+            did not rise by ``min_rise`` after t_fit: it never generalised, or it already
+            had its final value at t_fit); "not settled" (it rose but its last
+            evaluations are still off its plateau: train longer); "did not fit".
+        test_at_fit: test accuracy at t_fit (interpolated), NaN without t_fit.
+        test_plateau: the test accuracy's final :func:`plateau`.
+        threshold: ``test_at_fit + min_rise``, the plateau a grokking run must reach.
+    """
+
+    t_fit: float
+    t_grok: float
+    delay: float
+    grokked: bool
+    verdict: str
+    test_at_fit: float
+    test_plateau: float
+    threshold: float
+
+
+def grokking_times(history: object, *, tolerance: float = 0.01, tail: float = 0.1, min_rise: float = 0.1) -> GrokkingTimes:
+    """t_fit, t_grok and whether a run grokked, from its learning curves: the book's one reading of a run.
+
+    A run grokked when its test accuracy rose after the training set was
+    fitted, :math:`\\bar a_\\text{test} \\ge a_\\text{test}(t_\\text{fit}) + \\text{min\\_rise}`
+    (:func:`t_grok`), and then settled.  A run that never generalises gets the
+    verdict "did not grok" and no time: ``t_grok`` and ``delay`` are NaN, as is
+    every time that does not exist.
+
+    Args:
+        history: a :class:`grokbook.train.History`, or a mapping holding its curves
+            (a stored payload: ``epochs``, ``train_acc``, ``test_acc``).
+        tolerance, tail, min_rise: as in :func:`t_grok`.
+    """
+    if isinstance(history, Mapping):
+        missing = [key for key in ("epochs", "train_acc", "test_acc") if key not in history]
+        if missing:
+            raise ValueError(f"history must hold the learning curves epochs, train_acc, test_acc; it lacks {', '.join(missing)}")
+        epochs, train_acc, test_acc = (history[key] for key in ("epochs", "train_acc", "test_acc"))
+    elif all(hasattr(history, key) for key in ("epochs", "train_acc", "test_acc")):
+        epochs, train_acc, test_acc = history.epochs, history.train_acc, history.test_acc  # type: ignore[attr-defined]
+    else:
+        raise TypeError(f"history must be a History or a mapping of its curves, got {type(history).__name__}")
+    min_rise = check_real("min_rise", min_rise, minimum=0.0, maximum=1.0)
+    t, test = _curve(epochs, test_acc)
+    fitted = t_fit(t, train_acc, tolerance=tolerance, tail=tail)
+    grok = t_grok(t, train_acc, test, tolerance=tolerance, tail=tail, min_rise=min_rise)
+    test_plateau = plateau(test, tail=tail)
+    at_fit = NAN if np.isnan(fitted) else float(np.interp(fitted, t, test))
+    threshold = at_fit + min_rise
+    if np.isnan(fitted):
+        verdict = "did not fit"
+    elif test_plateau - at_fit < min_rise:  # t_grok's condition, verbatim
+        verdict = "did not grok"
+    else:
+        verdict = "not settled" if np.isnan(grok) else "grokked"
+    return GrokkingTimes(fitted, grok, grok - fitted, verdict == "grokked", verdict, at_fit, test_plateau, threshold)

@@ -77,6 +77,10 @@ class History:
         """Epoch at which the test accuracy settles after rising (:func:`grokbook.curves.t_grok`); NaN if it never groks."""
         return curves.t_grok(self.epochs, self.train_acc, self.test_acc, tolerance=tolerance, tail=tail, min_rise=min_rise)
 
+    def grokking_times(self, tolerance: float = 0.01, tail: float = 0.1, min_rise: float = 0.1) -> curves.GrokkingTimes:
+        """t_fit, t_grok, delay and the verdict (grokked or not) of this run: :func:`grokbook.curves.grokking_times`."""
+        return curves.grokking_times(self, tolerance=tolerance, tail=tail, min_rise=min_rise)
+
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> History:
         """The learning curves of a stored run (a :meth:`to_payload` dict), to time it again with the clock.

@@ -84,3 +84,33 @@ def test_history_from_payload_retimes_a_stored_run():
     assert history.t_fit() == 10 and math.isnan(history.t_grok())
     with pytest.raises(ValueError, match="test_acc"):
         History.from_payload({k: v for k, v in stored.items() if k != "test_acc"})
+
+
+def test_grokking_times_gives_a_verdict_and_no_time_to_a_run_that_never_generalises():
+    train = np.r_[0.5, np.ones(9)]  # fitted at 10
+    rises = np.r_[0.2, 0.2, 0.2, 0.2, 0.2, 0.6, 0.9, 0.9, 0.9, 0.9]
+    history = History(EPOCHS, 1 - train, train, 1 - rises, rises)
+    times = curves.grokking_times(history)
+    assert (times.t_fit, times.t_grok, times.delay, times.grokked, times.verdict) == (10.0, 60.0, 50.0, True, "grokked")
+    assert times.test_at_fit == 0.2 and times.test_plateau == 0.9 and times.threshold == pytest.approx(0.3)
+    assert history.grokking_times() == times
+    assert curves.grokking_times(history.to_payload()) == times  # a stored payload reads the same
+    # training fraction 0.05 in the issue: fitted, test accuracy 0 throughout -> no t_grok, ever
+    never = curves.grokking_times({"epochs": EPOCHS, "train_acc": train, "test_acc": np.zeros(10)})
+    assert never.verdict == "did not grok" and not never.grokked
+    assert math.isnan(never.t_grok) and math.isnan(never.delay) and never.t_fit == 10.0
+    # rose, but still moving at the end: no time yet
+    moving = curves.grokking_times({"epochs": EPOCHS, "train_acc": train, "test_acc": np.r_[np.full(7, 0.2), 0.4, 0.6, 0.9]}, tail=0.3)
+    assert moving.verdict == "not settled" and math.isnan(moving.t_grok)
+    unfit = curves.grokking_times({"epochs": EPOCHS, "train_acc": np.r_[np.ones(9), 0.0], "test_acc": rises}, tail=0.3)
+    assert unfit.verdict == "did not fit" and all(math.isnan(x) for x in (unfit.t_fit, unfit.t_grok, unfit.test_at_fit))
+    assert set(curves.VERDICTS) >= {t.verdict for t in (times, never, moving, unfit)}
+
+
+def test_grokking_times_bad_input():
+    with pytest.raises(ValueError, match="test_acc"):
+        curves.grokking_times({"epochs": EPOCHS, "train_acc": np.ones(10)})
+    with pytest.raises(TypeError, match="history"):
+        curves.grokking_times([1, 2, 3])
+    with pytest.raises(ValueError, match="min_rise"):
+        curves.grokking_times({"epochs": EPOCHS, "train_acc": np.ones(10), "test_acc": np.ones(10)}, min_rise=2)
