@@ -104,3 +104,31 @@ def test_snapshot_metrics_default_loss_is_the_cross_entropy_at_beta():
     given = probes.snapshot_metrics(model, data, 0, beta=3.0, loss_fn=partial(cross_entropy, beta=3.0), n_pca_samples=12)
     for key in default:
         np.testing.assert_array_equal(default[key], given[key])
+
+
+def test_probes_can_be_chosen_and_default_to_the_models_hidden_and_embedding():
+    data = make_dataset(p=11, train_fraction=0.6, seed=0)
+    model = QuadraticMLP(11, width=16, seed=1)
+    full = probes.probe_snapshot(model, data, 0, loss_fn=mse_one_hot, representation=_modular_hidden,
+                                 embedding=lambda m: m.embedding, n_samples=20)  # fmt: skip
+    default = probes.probe_snapshot(model, data, 0, loss_fn=mse_one_hot, n_samples=20)
+    assert default == full and list(default) == list(probes.PROBES)  # hidden(X)[-1] and .embedding by default
+    chosen = probes.probe_snapshot(model, data, 0, loss_fn=mse_one_hot, probes=("weights", "fourier"), n_samples=20)
+    assert list(chosen) == ["weight_norm", "sparsity", "participation", "fourier"]
+    assert chosen == {k: full[k] for k in chosen}
+    assert list(probes.probe_snapshot(model, data, 0, loss_fn=mse_one_hot, probes="n90")) == ["n90"]
+    assert probes.select_probes(["fourier", "gradients", "sparsity"]) == ("sparsity", "n90", "fourier")
+
+
+def test_probe_selection_errors_name_what_is_allowed():
+    data, model = xor_dataset(), XORMLP(4, seed=0)
+    with pytest.raises(ValueError, match="unknown name 'weight'.*families: weights"):
+        probes.probe_snapshot(model, data, 0, loss_fn=cross_entropy, probes=("weight",))
+    with pytest.raises(ValueError, match="fourier.*embedding"):
+        probes.probe_snapshot(model, data, 0, loss_fn=cross_entropy, probes=("fourier",))
+    with pytest.raises(TypeError, match="probes"):
+        probes.probe_snapshot(model, data, 0, loss_fn=cross_entropy, probes=())
+    plain = torch.nn.Linear(2, 2)  # no hidden(): the default leaves rep_dimension out, asking for it says how
+    assert "rep_dimension" not in probes.probe_snapshot(plain, data, 0, loss_fn=cross_entropy, n_samples=4)
+    with pytest.raises(TypeError, match="hidden"):
+        probes.probe_snapshot(plain, data, 0, loss_fn=cross_entropy, probes=("representation",), n_samples=4)

@@ -17,7 +17,8 @@
 * :mod:`~grokbook.probes.leads`: lead times of the probes against the test
   accuracy, and when two groups of runs part;
 * :mod:`~grokbook.probes.snapshot`: every probe as one snapshot callback
-  (:func:`probe_snapshot`, :data:`PROBES`), the snapshots as curves, and the
+  (:func:`probe_snapshot`, :data:`PROBES`; choose with ``probes=("weights",
+  "fourier", ...)``, :data:`PROBE_FAMILIES`), the snapshots as curves, and the
   Ising chapters' callback :func:`snapshot_metrics`.
 
 When a curve settles or crosses a level is the book's clock,
@@ -50,7 +51,7 @@ from .representations import (
     representation_dimension,
 )
 from .scaling import DimensionFit, effective_dimension, resample_seeds
-from .snapshot import PROBES, probe_curves, probe_snapshot, snapshot_metrics
+from .snapshot import PROBE_FAMILIES, PROBES, last_hidden, probe_curves, probe_snapshot, select_probes, snapshot_metrics
 from .toppling import (
     TOPOLOGIES,
     TRANSFERS,
@@ -107,6 +108,9 @@ __all__ = [
     "separation_time",
     # every probe as one snapshot callback
     "PROBES",
+    "PROBE_FAMILIES",
+    "select_probes",
+    "last_hidden",
     "probe_snapshot",
     "probe_curves",
     "snapshot_metrics",

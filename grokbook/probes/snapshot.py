@@ -14,6 +14,10 @@ keys it returns are :data:`PROBES`:
 * ``fourier``: with an embedding of Z_p, the Fourier frequencies a typical
   neuron uses (:mod:`grokbook.probes.fourier`).
 
+``probes=("weights", "fourier")`` chooses among them (families of
+:data:`PROBE_FAMILIES` or single names); by default every probe the model
+allows runs, on the model's own ``hidden(X)[-1]`` and ``embedding``.
+
 :func:`probe_curves` turns a History's snapshots into curves.
 :func:`snapshot_metrics` is the Ising chapters' callback: the same weight
 and gradient probes per layer, on training and test samples, with the
@@ -38,7 +42,7 @@ from .gradients import gradient_components, per_sample_gradients
 from .representations import confidence, project_2d, representation_dimension
 from .weights import participation_ratio, sparsity, weight_matrices, weight_norm
 
-__all__ = ["PROBES", "probe_snapshot", "probe_curves", "snapshot_metrics"]
+__all__ = ["PROBES", "PROBE_FAMILIES", "select_probes", "last_hidden", "probe_snapshot", "probe_curves", "snapshot_metrics"]
 
 #: Probe name -> what it measures (the keys :func:`probe_snapshot` returns).
 PROBES: dict[str, str] = {
@@ -50,8 +54,40 @@ PROBES: dict[str, str] = {
     "fourier": "Fourier frequencies per neuron",
 }
 
+#: Family name -> its probes: ``probes=`` takes family or probe names.
+PROBE_FAMILIES: dict[str, tuple[str, ...]] = {
+    "weights": ("weight_norm", "sparsity", "participation"),
+    "gradients": ("n90",),
+    "representation": ("rep_dimension",),
+    "fourier": ("fourier",),
+}
+
 Representation = Callable[[torch.nn.Module, torch.Tensor], torch.Tensor]
 Embedding = Callable[[torch.nn.Module], torch.Tensor]
+
+
+def select_probes(probes: Sequence[str] | str) -> tuple[str, ...]:
+    """Probe names (:data:`PROBES`, in its order) of family and probe names, e.g. ``("weights", "fourier")``."""
+    names = (probes,) if isinstance(probes, str) else probes
+    if not isinstance(names, Sequence) or not names or not all(isinstance(n, str) for n in names):
+        raise TypeError(f"probes must be a non-empty sequence of names, got {probes!r}")
+    chosen: set[str] = set()
+    for name in names:
+        if name not in PROBES and name not in PROBE_FAMILIES:
+            raise ValueError(f"probes: unknown name {name!r}; families: {', '.join(PROBE_FAMILIES)}; probes: {', '.join(PROBES)}")
+        chosen.update(PROBE_FAMILIES.get(name, (name,)))
+    return tuple(name for name in PROBES if name in chosen)
+
+
+def last_hidden(model: torch.nn.Module, X: torch.Tensor) -> torch.Tensor:
+    """The default representation of the probes: the model's last hidden layer, ``model.hidden(X)[-1]`` (n, width)."""
+    hidden = getattr(model, "hidden", None)
+    if not callable(hidden):
+        raise TypeError(
+            f"the rep_dimension probe needs a representation: {type(model).__name__} has no hidden(X) method "
+            "(return a list of (n, width) activations), so give representation=(model, X) -> (n, d)"
+        )
+    return hidden(X)[-1]
 
 
 def probe_snapshot(
@@ -60,12 +96,13 @@ def probe_snapshot(
     epoch: int,
     *,
     loss_fn: LossFn,
-    representation: Representation,
+    probes: Sequence[str] | str | None = None,
+    representation: Representation | None = None,
     embedding: Embedding | None = None,
     n_samples: int = 256,
     seed: int = 0,
 ) -> dict[str, float]:
-    """Every probe of :data:`PROBES` at one epoch: ``train(..., snapshot=partial(probe_snapshot, ...))``.
+    """The chosen probes of :data:`PROBES` at one epoch: ``train(..., snapshot=partial(probe_snapshot, loss_fn=...))``.
 
     The gradient and representation probes use the same ``n_samples`` test
     samples at every epoch (fixed by ``seed``), so the curves change only
@@ -77,34 +114,56 @@ def probe_snapshot(
     Args:
         model, data, epoch: as :func:`grokbook.train.train` passes them.
         loss_fn: the run's training loss, (outputs, targets) -> scalar.
-        representation: (model, X (n, ...)) -> hidden representation (n, d).
-        embedding: model -> (p, width) embedding whose Fourier spectrum to measure,
-            or None (no ``fourier`` probe).
+        probes: family names (:data:`PROBE_FAMILIES`: ``"weights"``, ``"gradients"``,
+            ``"representation"``, ``"fourier"``) or probe names; None: every probe the
+            model allows (``rep_dimension`` with a representation or a ``hidden`` method,
+            ``fourier`` with an embedding).
+        representation: (model, X (n, ...)) -> hidden representation (n, d);
+            default :func:`last_hidden` (the model's ``hidden(X)[-1]``).
+        embedding: model -> (p, width) embedding whose Fourier spectrum to measure;
+            default the model's ``embedding`` attribute, if it has one.
         n_samples: test samples for the gradient and representation PCAs, >= 2.
         seed: seed of the sample choice, >= 0.
 
     Returns:
-        probe name -> float (``fourier`` only with an embedding).
+        probe name -> float, for the chosen probes.
     """
     n_samples = check_int("n_samples", n_samples, minimum=2)
     seed = check_int("seed", seed, minimum=0)
+    if embedding is None and isinstance(getattr(model, "embedding", None), torch.Tensor):
+        embedding = _embedding_attribute
+    if probes is None:
+        chosen = [name for name in PROBES if name != "fourier" or embedding is not None]
+        if representation is None and not callable(getattr(model, "hidden", None)):
+            chosen.remove("rep_dimension")
+    else:
+        chosen = list(select_probes(probes))
+        if "fourier" in chosen and embedding is None:
+            raise ValueError(f"probes: 'fourier' needs an embedding of Z_p: {type(model).__name__} has no embedding attribute; give embedding=")
+    representation = last_hidden if representation is None else representation
     was_training = model.training
     model.eval()
     index = _subset(len(data.X_test), n_samples, seed)
     X, y = data.X_test[index], data.y_test[index]
-    weights = torch.cat([w.detach().ravel() for w in weight_matrices(model).values()])  # (n_weights,)
-    out = {
-        "weight_norm": weight_norm(model),
-        "sparsity": sparsity(weights),
-        "participation": participation_ratio(weights),
-        "n90": float(gradient_components(per_sample_gradients(model, X, y, loss_fn=loss_fn), 0.9)),
-    }
-    with torch.no_grad():
-        out["rep_dimension"] = representation_dimension(representation(model, X))
-        if embedding is not None:
-            out["fourier"] = float(neuron_frequencies(fourier_power(embedding(model))))
-    model.train(was_training)
-    return out
+    out: dict[str, float] = {}
+    try:
+        if {"weight_norm", "sparsity", "participation"} & set(chosen):
+            weights = torch.cat([w.detach().ravel() for w in weight_matrices(model).values()])  # (n_weights,)
+            out.update(weight_norm=weight_norm(model), sparsity=sparsity(weights), participation=participation_ratio(weights))
+        if "n90" in chosen:
+            out["n90"] = float(gradient_components(per_sample_gradients(model, X, y, loss_fn=loss_fn), 0.9))
+        with torch.no_grad():
+            if "rep_dimension" in chosen:
+                out["rep_dimension"] = representation_dimension(representation(model, X))
+            if "fourier" in chosen:
+                out["fourier"] = float(neuron_frequencies(fourier_power(embedding(model))))
+    finally:
+        model.train(was_training)
+    return {name: out[name] for name in chosen}
+
+
+def _embedding_attribute(model: torch.nn.Module) -> torch.Tensor:
+    return model.embedding  # type: ignore[return-value]
 
 
 def probe_curves(history: History) -> tuple[np.ndarray, dict[str, np.ndarray]]:
