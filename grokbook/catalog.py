@@ -107,3 +107,11 @@ register(
     quick=_defaults("tasks.ising_phase"),
     paper=_defaults("tasks.ising_phase", n_epochs=20_000, eval_every=100),
 )
+
+register(
+    "modular_transformer",
+    "Nanda et al.'s one-layer transformer on a + b mod p (chapter 0): curves, key frequencies, restricted and excluded loss; quick = p 59 (the paper's p 113 is --scale paper)",
+    "grokbook.tasks.modular_transformer:run_config",
+    quick=_defaults("tasks.modular_transformer", p=59, n_epochs=30_000, eval_every=20),
+    paper=_defaults("tasks.modular_transformer", "PAPER_CONFIG"),
+)

@@ -8,7 +8,9 @@
 * :class:`QuadraticMLP`: Gromov's two-layer network with a quadratic
   activation for modular arithmetic (arXiv 2301.02679);
 * :class:`XORMLP`: the 2 -> width -> 1 tanh network of the XOR task
-  (arXiv 2604.04655) in mean-field parametrisation.
+  (arXiv 2604.04655) in mean-field parametrisation;
+* :class:`ModularTransformer`: Nanda et al.'s one-layer transformer for
+  ``a + b mod p`` (arXiv 2301.05217), read out at the last token.
 
 Every model draws its initial weights from ``torch.manual_seed(seed)`` inside
 :func:`torch.random.fork_rng`, so that ``Model(..., seed=s)`` has the weights
@@ -30,7 +32,7 @@ from torch import nn
 
 from .validate import check_int, check_real
 
-__all__ = ["IsingMLP", "QuadraticMLP", "XORMLP"]
+__all__ = ["IsingMLP", "QuadraticMLP", "XORMLP", "ModularTransformer"]
 
 
 @contextmanager
@@ -192,3 +194,114 @@ class XORMLP(nn.Module):
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         z = torch.tanh(self.hidden_layer(X)) @ self.out.weight.T / self.width + self.out.bias  # (batch, 1)
         return torch.cat([torch.zeros_like(z), z], dim=-1)  # (batch, 2)
+
+
+class ModularTransformer(nn.Module):
+    """Nanda et al.'s one-layer transformer on the tokens ``(a, b, "=")`` (arXiv 2301.05217, Sec. 3).
+
+    Token ``p`` is "="; every input pair (a, b) becomes the sequence
+    ``(a, b, p)``.  With the residual stream ``x_i = W_E[t_i] + W_pos[i]``,
+    one block without LayerNorm,
+
+        x' = x + Attn(x),        x'' = x' + W_out ReLU(W_in x' + b_in) + b_out,
+
+    (4 causal heads of ``d_model / n_heads``, scores scaled by
+    ``1/sqrt(d_head)``) and the unembedding ``logits = x''_2 W_U`` read at the
+    last position.  Initialisation as in their code: every matrix
+    ``N(0, 1/d_model)`` except ``W_U ~ N(0, 1/(p + 1))``; biases 0.
+
+    The logits are those of the answers ``c = 0 .. p - 1`` only (their
+    unembedding also scores the "=" token, which is never an answer).
+
+    Computed for the last position only, which is all a one-layer model's
+    read-out depends on: the query there is that of "=" at position 2, the
+    keys and values of positions 0 and 1 are looked up per token (p rows
+    each), and the MLP runs on one position instead of three.  The function
+    is the literal three-position computation (:meth:`forward_full`, kept as
+    the reference) up to float rounding.
+
+    Args:
+        p: the modulus (answers 0 .. p - 1; vocabulary p + 1), >= 2.
+        d_model: width of the residual stream, >= 1 (128).
+        n_heads: attention heads, >= 1, dividing d_model (4).
+        d_mlp: MLP width, >= 1 (512).
+        seed: seed of the initial weights, >= 0.
+    """
+
+    def __init__(self, p: int, d_model: int = 128, n_heads: int = 4, d_mlp: int = 512, *, seed: int = 0) -> None:
+        super().__init__()
+        self.p = check_int("p", p, minimum=2)
+        self.d_model = check_int("d_model", d_model, minimum=1)
+        self.n_heads = check_int("n_heads", n_heads, minimum=1)
+        self.d_mlp = check_int("d_mlp", d_mlp, minimum=1)
+        if d_model % n_heads:
+            raise ValueError(f"n_heads must divide d_model={d_model}, got {n_heads}")
+        self.d_head = d_model // n_heads
+        scale = 1 / np.sqrt(d_model)
+        with _seeded(seed):  # the order of their code: embed, pos, W_K, W_Q, W_V, W_O, W_in, W_out, unembed
+            self.W_E = nn.Parameter(torch.randn(p + 1, d_model) * scale)  # (vocab, d): rows a, then "="
+            self.W_pos = nn.Parameter(torch.randn(3, d_model) * scale)  # (3, d)
+            self.W_K = nn.Parameter(torch.randn(n_heads, self.d_head, d_model) * scale)
+            self.W_Q = nn.Parameter(torch.randn(n_heads, self.d_head, d_model) * scale)
+            self.W_V = nn.Parameter(torch.randn(n_heads, self.d_head, d_model) * scale)
+            self.W_O = nn.Parameter(torch.randn(d_model, d_model) * scale)  # (d, heads * d_head)
+            self.W_in = nn.Parameter(torch.randn(d_mlp, d_model) * scale)
+            self.b_in = nn.Parameter(torch.zeros(d_mlp))
+            self.W_out = nn.Parameter(torch.randn(d_model, d_mlp) * scale)
+            self.b_out = nn.Parameter(torch.zeros(d_model))
+            self.W_U = nn.Parameter(torch.randn(d_model, p) / np.sqrt(p + 1))  # (d, p): answers only
+
+    @property
+    def embedding(self) -> torch.Tensor:
+        """The token embedding of the residues, ``W_E[:p]`` (p, d_model)."""
+        return self.W_E[: self.p]
+
+    def _check(self, X: torch.Tensor) -> torch.Tensor:
+        if X.ndim != 2 or X.shape[1] != 2:
+            raise ValueError(f"X must be an int64 (n, 2) tensor of token pairs, got shape {tuple(X.shape)}")
+        return X
+
+    def _resid_mid(self, X: torch.Tensor) -> torch.Tensor:
+        """The residual stream at the last position after attention, (n, d_model)."""
+        X = self._check(X)
+        h, dh = self.n_heads, self.d_head
+        streams = self.W_E[: self.p].unsqueeze(0) + self.W_pos[:2].unsqueeze(1)  # (2, p, d): a at 0, b at 1
+        last = self.W_E[self.p] + self.W_pos[2]  # (d,): "=" at 2
+        k = torch.einsum("hed,spd->sphe", self.W_K, streams)  # (2, p, h, dh)
+        v = torch.einsum("hed,spd->sphe", self.W_V, streams)
+        q = torch.einsum("hed,d->he", self.W_Q, last)  # (h, dh)
+        k_last = torch.einsum("hed,d->he", self.W_K, last)
+        v_last = torch.einsum("hed,d->he", self.W_V, last)
+        scores_tok = (k * q).sum(-1) / np.sqrt(dh)  # (2, p, h)
+        score_last = (k_last * q).sum(-1) / np.sqrt(dh)  # (h,)
+        a, b = X[:, 0], X[:, 1]
+        scores = torch.stack([scores_tok[0, a], scores_tok[1, b], score_last.expand(len(X), h)], dim=1)  # (n, 3, h)
+        attn = torch.softmax(scores, dim=1)
+        z = attn[:, 0, :, None] * v[0, a] + attn[:, 1, :, None] * v[1, b] + attn[:, 2, :, None] * v_last  # (n, h, dh)
+        return last + z.reshape(len(X), h * dh) @ self.W_O.T  # (n, d)
+
+    def hidden(self, X: torch.Tensor) -> list[torch.Tensor]:
+        """The MLP's ReLU activations at the last position: a list of one (n, d_mlp) tensor, for int64 pairs X (n, 2)."""
+        return [torch.relu(self._resid_mid(X) @ self.W_in.T + self.b_in)]
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        """Logits (n, p) of the answer for int64 token pairs X (n, 2)."""
+        resid = self._resid_mid(X)
+        resid = resid + torch.relu(resid @ self.W_in.T + self.b_in) @ self.W_out.T + self.b_out
+        return resid @ self.W_U
+
+    def forward_full(self, X: torch.Tensor) -> torch.Tensor:
+        """The literal computation on all three positions (Nanda et al.'s code), read at the last: logits (n, p)."""
+        X = self._check(X)
+        tokens = torch.cat([X, torch.full_like(X[:, :1], self.p)], dim=1)  # (n, 3)
+        x = self.W_E[tokens] + self.W_pos  # (n, 3, d)
+        k = torch.einsum("hed,npd->nhpe", self.W_K, x)
+        q = torch.einsum("hed,npd->nhpe", self.W_Q, x)
+        v = torch.einsum("hed,npd->nhpe", self.W_V, x)
+        scores = torch.einsum("nhqe,nhke->nhqk", q, k) / np.sqrt(self.d_head)
+        mask = torch.tril(torch.ones(3, 3, dtype=torch.bool))
+        attn = torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)
+        z = torch.einsum("nhqk,nhke->nqhe", attn, v).reshape(len(X), 3, self.d_model)
+        x = x + z @ self.W_O.T
+        x = x + torch.relu(x @ self.W_in.T + self.b_in) @ self.W_out.T + self.b_out
+        return x[:, -1] @ self.W_U

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from grokbook.models import IsingMLP, QuadraticMLP, XORMLP
+from grokbook.models import IsingMLP, ModularTransformer, QuadraticMLP, XORMLP
 from grokbook.train import cross_entropy
 
 
@@ -147,5 +147,47 @@ def test_xor_logits_are_binary_cross_entropy_and_mean_field():
     ],
 )
 def test_bad_model_arguments_name_the_argument(make, name):
+    with pytest.raises(ValueError, match=name):
+        make()
+
+
+def test_transformer_last_position_equals_the_literal_three_position_computation():
+    """The fast forward (keys/values per token, MLP at the last position) is Nanda et al.'s whole-sequence model."""
+    model = ModularTransformer(13, d_model=16, n_heads=4, d_mlp=24, seed=3)
+    with torch.no_grad():  # non-zero biases, so that they are tested too
+        model.b_in.normal_()
+        model.b_out.normal_()
+    X = torch.cartesian_prod(torch.arange(13), torch.arange(13))
+    fast, full = model(X), model.forward_full(X)
+    assert fast.shape == (169, 13)
+    torch.testing.assert_close(fast, full, rtol=1e-5, atol=1e-5)
+    (hidden,) = model.hidden(X)
+    assert hidden.shape == (169, 24) and bool((hidden >= 0).all())
+
+
+def test_transformer_init_is_their_gaussians_and_the_seed_fixes_it():
+    model = ModularTransformer(113, seed=0)
+    shapes = {name: tuple(p.shape) for name, p in model.named_parameters()}
+    assert shapes["W_E"] == (114, 128) and shapes["W_U"] == (128, 113) and shapes["W_Q"] == (4, 32, 128)
+    assert shapes["W_in"] == (512, 128) and shapes["W_out"] == (128, 512) and shapes["W_pos"] == (3, 128)
+    assert abs(float(model.W_in.detach().std()) * 128**0.5 - 1) < 0.02  # N(0, 1/d_model): 65,536 draws
+    assert abs(float(model.W_U.detach().std()) * 114**0.5 - 1) < 0.02  # N(0, 1/(p + 1))
+    assert not model.b_in.detach().any() and not model.b_out.detach().any()
+    again, other = ModularTransformer(113, seed=0), ModularTransformer(113, seed=1)
+    assert all(torch.equal(a, b) for a, b in zip(model.parameters(), again.parameters()))
+    assert not torch.equal(model.W_E, other.W_E)
+
+
+@pytest.mark.parametrize(
+    "make, name",
+    [
+        (lambda: ModularTransformer(1), "p"),
+        (lambda: ModularTransformer(7, d_model=10, n_heads=4), "n_heads"),
+        (lambda: ModularTransformer(7, d_mlp=0), "d_mlp"),
+        (lambda: ModularTransformer(7, seed=-1), "seed"),
+        (lambda: ModularTransformer(7)(torch.zeros(3, 3, dtype=torch.long)), "X"),
+    ],
+)
+def test_bad_transformer_arguments_name_the_argument(make, name):
     with pytest.raises(ValueError, match=name):
         make()
