@@ -1,6 +1,6 @@
 """Open every page of the built book in headless Chromium and check what a reader would see.
 
-    python scripts/browser_check.py [HTML_DIR] [--screenshots DIR] [--mathjax DIR]
+    python scripts/browser_check.py [HTML_DIR] [--screenshots DIR]
 
 Serves HTML_DIR (default ``_build/html``) on 127.0.0.1 and, for each page
 outside ``_static/`` and ``_sources/``, checks that
@@ -9,19 +9,26 @@ outside ``_static/`` and ``_sources/``, checks that
 * the browser console shows no error (level SEVERE: failed loads, JS exceptions);
 * every ``<img>`` decoded with a non-zero natural width, and a chapter
   (``notebooks/``) shows at least one figure;
-* every math element was typeset by MathJax, and no raw ``$$``, ``\\(`` or
-  ``\\[`` is left in the text outside code;
+* MathJax, where a page loads it, comes from the site's own copy
+  (``_static/mathjax/``, MathJax 3.2.2, shipped by ``scripts/book.sh``) and
+  nothing is loaded from another host, so the book reads offline;
+* every math element was typeset, and no raw TeX is left in the text a
+  reader sees (outside code and MathJax's output): no ``$...$`` pair, no
+  ``$$``, ``\\(``, ``\\[`` and no TeX command such as ``\\frac``;
 * every internal link resolves to a page served with 200, and its ``#fragment``
   (if any) to an element with that id;
+* the reader's test, in a 1280-pixel-wide window: no code cell input or
+  output block is wider than its box (``scrollWidth > clientWidth + 1``:
+  the reader would have to scroll sideways, or the text is cut off).  Every
+  such block is printed; it counts as a failure only on the pages in
+  :data:`DONE_PAGES` (chapters already redone for issue 19, which their
+  owners add there) and as a warning elsewhere.  The book's CSS
+  (``book/_static/grokbook.css``) fits 88-character code lines and wraps
+  longer printed lines; printed lines that wrap are listed as notes (a
+  printed table that wraps should be a rendered DataFrame), never failures;
 
 then that the search page finds the word "grokking", and saves a screenshot
 of the first screen of every chapter and prose page in ``_build/screenshots/``.
-
-MathJax offline: the book loads MathJax 3 from a CDN, which a test machine
-without internet cannot reach.  With ``--mathjax DIR`` (or ``$GROKBOOK_MATHJAX``)
-pointing at the ``es5/`` folder of the same major version (``npm install
-mathjax@3``), the server rewrites that URL in the pages it serves to a local
-copy; nothing else in a page is changed.  Without it MathJax must be reachable.
 
 Browser: Debian's ``chromium`` and ``chromium-driver`` through selenium (no
 driver or browser is downloaded).  Exit status 1 if any check fails.
@@ -31,7 +38,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import tempfile
 import threading
@@ -43,6 +49,7 @@ from functools import partial
 from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import unquote, urldefrag, urlsplit
 
 from selenium import webdriver
@@ -58,8 +65,16 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--disable-dev-shm-usage", "--window-size=1280,900", "--hide-scrollbars",
 ]
-MATHJAX_CDN = re.compile(rb"https://cdn\.jsdelivr\.net/npm/mathjax@3/es5/")
-LOCAL_MATHJAX = "/__mathjax__/"
+WINDOW_WIDTH = 1280
+MATHJAX_VERSION = "3.2.2"
+LOCAL_MATHJAX = "/_static/mathjax/"
+# Pages whose code and output blocks must fit their boxes (a prefix of the page's path, or the path).
+# Chapter owners add their chapter when they have applied issue 19's reading rules to it.
+DONE_PAGES = (
+    "index.html",
+    "book/",
+    "notebooks/01_ising_model.html",
+)
 SKIP_DIRS = ("_static", "_sources", "_images")
 PAGE_TIMEOUT = 30.0
 SEARCH_WORD = "grokking"
@@ -78,9 +93,9 @@ const done = arguments[arguments.length - 1];
   for (const img of images) { img.scrollIntoView(); }
   await Promise.all(images.map(settle));
   window.scrollTo(0, 0);
-  const usesMathJax = Array.from(document.scripts).some((s) => /mathjax/i.test(s.src));
+  const mathjaxScripts = Array.from(document.scripts).filter((s) => /mathjax/i.test(s.src)).map((s) => s.src);
   let mathjax = 'absent';
-  if (usesMathJax) {
+  if (mathjaxScripts.length) {
     const start = Date.now();
     while (!(window.MathJax && MathJax.startup && MathJax.startup.promise) && Date.now() - start < 15000) {
       await new Promise((r) => setTimeout(r, 50));
@@ -94,16 +109,71 @@ const done = arguments[arguments.length - 1];
   }
   const maths = Array.from(document.querySelectorAll('.math'));
   const untypeset = maths.filter((m) => !m.querySelector('mjx-container')).map((m) => m.textContent.slice(0, 60));
+  // Raw TeX: the text nodes a reader sees, outside code, scripts and MathJax's output.
   const main = document.querySelector('main') || document.body;
-  const clone = main.cloneNode(true);
-  clone.querySelectorAll('pre, code, script, style, textarea, mjx-container').forEach((e) => e.remove());
-  const text = clone.textContent;
-  const raw = ['$$', '\\(', '\\['].filter((d) => text.includes(d));
+  const skip = 'pre, code, script, style, textarea, mjx-container, mjx-assistive-mml, .MathJax';
+  const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT, {
+    acceptNode: (n) => n.parentElement && n.parentElement.closest(skip) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT,
+  });
+  const patterns = [/\$\$/, /\$[^$\s][^$]*\$/, /\\\(/, /\\\[/, /\\[A-Za-z]{2,}/];
+  const raw = [];
+  // a block's text, so that "$x" + "$" split over two nodes is still seen
+  const blocks = new Map();
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const block = n.parentElement.closest('p, li, td, th, figcaption, dt, dd, h1, h2, h3, h4, div') || main;
+    blocks.set(block, (blocks.get(block) || '') + n.textContent);
+  }
+  for (const text of blocks.values()) {
+    for (const p of patterns) {
+      const m = text.match(p);
+      if (m) { raw.push(text.slice(Math.max(0, m.index - 30), m.index + 40).replace(/\s+/g, ' ')); break; }
+    }
+  }
+  // The reader's test: blocks wider than their box.
+  const selectors = ['div.highlight pre', '.cell_output pre', '.cell_output .output', '.cell_output table',
+                     'div.output pre', '.cell_output .text_html'];
+  const wide = [];
+  const seen = new Set();
+  for (const sel of selectors) {
+    for (const el of document.querySelectorAll(sel)) {
+      if (seen.has(el) || el.closest('.bd-sidebar-primary, .bd-sidebar-secondary')) continue;
+      seen.add(el);
+      if (el.scrollWidth > el.clientWidth + 1) {
+        const cell = el.closest('.cell');
+        const kind = el.closest('.cell_input, div.highlight') && !el.closest('.cell_output') ? 'code' : 'output';
+        const cells = Array.from(document.querySelectorAll('.cell'));
+        wide.push({kind, selector: sel, cell: cell ? cells.indexOf(cell) : -1,
+                   scroll: el.scrollWidth, client: el.clientWidth,
+                   text: (el.textContent || '').trim().split('\n')[0].slice(0, 60)});
+      }
+    }
+  }
+  // Printed lines that wrap (they fit, but a wrapped table is hard to read: such tables should be DataFrames).
+  const wrapped = [];
+  Array.from(document.querySelectorAll('.cell_output pre')).forEach((pre) => {
+    const span = document.createElement('span');
+    span.style.whiteSpace = 'pre';
+    span.textContent = '0'.repeat(100);
+    pre.appendChild(span);
+    const charWidth = span.getBoundingClientRect().width / 100;
+    span.remove();
+    const cs = getComputedStyle(pre);
+    const columns = Math.floor((pre.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight)) / charWidth);
+    const lines = pre.textContent.split('\n');
+    const long = lines.filter((l) => l.length > columns);
+    if (long.length) {
+      const cell = pre.closest('.cell');
+      wrapped.push({cell: cell ? Array.from(document.querySelectorAll('.cell')).indexOf(cell) : -1,
+                    n: long.length, of: lines.length, columns, longest: Math.max(...long.map((l) => l.length))});
+    }
+  });
+  const resources = performance.getEntriesByType('resource').map((r) => r.name);
   done({
     brokenImages: images.filter((i) => !(i.naturalWidth > 0)).map((i) => i.getAttribute('src')),
     nImages: images.length,
     nFigures: document.querySelectorAll('article img').length,
-    mathjax, nMath: maths.length, untypeset, raw,
+    mathjax, mathjaxScripts, mathjaxVersion: window.MathJax && MathJax.version || null,
+    nMath: maths.length, untypeset, raw, wide, wrapped, resources, innerWidth: window.innerWidth,
     links: Array.from(document.querySelectorAll('a[href]')).map((a) => a.href),
   });
 })().catch((e) => done({error: String(e)}));
@@ -114,35 +184,15 @@ const done = arguments[arguments.length - 1];
 class PageReport:
     path: str
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     summary: str = ""
 
 
 class _Handler(SimpleHTTPRequestHandler):
-    """Static files, with the MathJax CDN URL rewritten to a local copy when one is given; records every status."""
+    """Static files, as the built site holds them; records every status."""
 
-    mathjax: Path | None = None
-    statuses: list[tuple[str, int]] = []
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        path = unquote(urlsplit(self.path).path)
-        if self.mathjax is not None and path.startswith(LOCAL_MATHJAX):
-            target = (self.mathjax / path[len(LOCAL_MATHJAX):]).resolve()
-            if target.is_file() and target.is_relative_to(self.mathjax):
-                return self._send(target.read_bytes(), self.guess_type(str(target)))
-            return self.send_error(404)
-        local = Path(self.translate_path(path))
-        if local.is_dir():
-            local = local / "index.html"
-        if self.mathjax is not None and local.suffix == ".html" and local.is_file():
-            return self._send(MATHJAX_CDN.sub(LOCAL_MATHJAX.encode(), local.read_bytes()), "text/html; charset=utf-8")
-        return super().do_GET()
-
-    def _send(self, body: bytes, content_type: str) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+    statuses: ClassVar[list[tuple[str, int]]] = []
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         self.statuses.append((self.path, int(code) if str(code).isdigit() else 0))
@@ -171,9 +221,9 @@ class _Server(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-def serve(html: Path, mathjax: Path | None) -> tuple[ThreadingHTTPServer, str, list[tuple[str, int]]]:
+def serve(html: Path) -> tuple[ThreadingHTTPServer, str, list[tuple[str, int]]]:
     """Start the server in a thread: (server, base URL, the list it appends (path, status) to)."""
-    handler = type("Handler", (_Handler,), {"mathjax": mathjax, "statuses": []})
+    handler = type("Handler", (_Handler,), {"statuses": []})
     server = _Server(("127.0.0.1", 0), partial(handler, directory=str(html)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/", handler.statuses
@@ -197,6 +247,11 @@ def http_status(url: str) -> int:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
+
+
+def is_done(relative: str) -> bool:
+    """A page whose wide blocks fail the check (issue 19 applied to it), not only warn."""
+    return any(relative == done or (done.endswith("/") and relative.startswith(done)) for done in DONE_PAGES)
 
 
 def check_page(driver: webdriver.Chrome, base: str, relative: str, statuses: list, screenshot: Path | None) -> tuple[PageReport, list[str]]:
@@ -223,12 +278,36 @@ def check_page(driver: webdriver.Chrome, base: str, relative: str, statuses: lis
         report.problems.append("chapter shows no figure (were its outputs saved without images?)")
     if found["nMath"] and found["mathjax"] != "typeset":
         report.problems.append(f"MathJax {found['mathjax']} ({found['nMath']} math elements)")
+    for src in found["mathjaxScripts"]:
+        if not src.startswith(base) or LOCAL_MATHJAX not in src:
+            report.problems.append(f"MathJax loaded from {src}, not the site's own copy {LOCAL_MATHJAX}")
+    if found["mathjax"] == "typeset" and found["mathjaxVersion"] != MATHJAX_VERSION:
+        report.problems.append(f"MathJax {found['mathjaxVersion']} loaded, want the shipped {MATHJAX_VERSION}")
+    report.problems += [f"loaded from another host: {url[:120]}" for url in found["resources"] if not url.startswith(base)]
     report.problems += [f"math not typeset: {text!r}" for text in found["untypeset"][:5]]
-    report.problems += [f"raw math delimiter {d!r} left in the text" for d in found["raw"]]
+    report.problems += [f"raw TeX in the text: {text!r}" for text in found["raw"][:10]]
+    if found["innerWidth"] != WINDOW_WIDTH:
+        report.problems.append(f"window is {found['innerWidth']} px wide, the reader's test wants {WINDOW_WIDTH}")
+    wide = [
+        f"{w['kind']} block of cell {w['cell']} ({w['selector']}) is {w['scroll']} px wide in a {w['client']} px box: {w['text']!r}"
+        for w in found["wide"]
+    ]
+    if is_done(relative):
+        report.problems += wide
+    else:
+        report.warnings += wide
+    report.notes += [
+        f"output of cell {w['cell']}: {w['n']} of {w['of']} printed lines wrap (longest {w['longest']} characters,"
+        f" {w['columns']} fit): a table there reads better as a rendered DataFrame"
+        for w in found["wrapped"]
+    ]
     report.problems = list(dict.fromkeys(report.problems))  # a resource that failed twice is one problem
     if screenshot is not None:
         driver.save_screenshot(str(screenshot))
-    report.summary = f"{found['nFigures']} figures, {found['nImages']} images, {found['nMath']} math, {len(found['links'])} links"
+    report.summary = (
+        f"{found['nFigures']} figures, {found['nImages']} images, {found['nMath']} math, {len(found['links'])} links"
+        + (f", {len(found['wide'])} blocks wider than their box" if found["wide"] else "")
+    )
     return report, found["links"]
 
 
@@ -276,14 +355,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("html", nargs="?", type=Path, default=ROOT / "_build" / "html", help="built book (default _build/html)")
     parser.add_argument("--screenshots", type=Path, default=None, help="where screenshots go (default: HTML_DIR/../screenshots)")
-    parser.add_argument("--mathjax", type=Path, default=os.environ.get("GROKBOOK_MATHJAX"), help="local MathJax 3 es5/ folder (default $GROKBOOK_MATHJAX)")
     args = parser.parse_args()
     html = args.html.resolve()
     if not (html / "index.html").is_file():
         sys.exit(f"browser_check: no {html / 'index.html'}; build the book first")
-    mathjax = args.mathjax.resolve() if args.mathjax else None
-    if mathjax is not None and not (mathjax / "tex-mml-chtml.js").is_file():
-        sys.exit(f"browser_check: --mathjax {mathjax} has no tex-mml-chtml.js (want the es5/ folder of npm's mathjax@3)")
+    if not (html / LOCAL_MATHJAX.strip("/") / "tex-mml-chtml.js").is_file():
+        sys.exit(f"browser_check: {html}{LOCAL_MATHJAX} has no tex-mml-chtml.js; build the book with scripts/book.sh, which ships MathJax")
     for program in (CHROMIUM, CHROMEDRIVER):
         if not os.access(program, os.X_OK):
             sys.exit(f"browser_check: {program} not found; install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
@@ -291,8 +368,8 @@ def main() -> int:
     shots.mkdir(parents=True, exist_ok=True)
     pages = sorted(p.relative_to(html).as_posix() for p in html.rglob("*.html") if p.relative_to(html).parts[0] not in SKIP_DIRS)
 
-    server, base, statuses = serve(html, mathjax)
-    failures, links = 0, {}
+    server, base, statuses = serve(html)
+    failures, warnings, links = 0, 0, {}
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="grokbook-chromium-") as profile:
         driver = start_browser(profile)
@@ -304,9 +381,14 @@ def main() -> int:
                 for link in page_links:
                     links.setdefault(link, set()).add(relative)
                 failures += len(report.problems)
-                print(f"{'FAIL' if report.problems else 'ok  '} {relative}  {report.summary}")
+                warnings += len(report.warnings)
+                print(f"{'FAIL' if report.problems else 'warn' if report.warnings else 'ok  '} {relative}  {report.summary}")
                 for problem in report.problems:
                     print(f"       {problem}")
+                for warning in report.warnings:
+                    print(f"       (warning, page not in DONE_PAGES) {warning}")
+                for note in report.notes:
+                    print(f"       (note) {note}")
             link_problems = check_links(links, base, html)
             n_internal = sum(link.startswith(base) for link in links)
             print(f"{'FAIL' if link_problems else 'ok  '} links: {n_internal} distinct internal links checked")
@@ -320,7 +402,10 @@ def main() -> int:
         finally:
             driver.quit()
             server.shutdown()
-    print(f"browser check: {len(pages)} pages, {failures} problems, screenshots in {shots} ({time.perf_counter() - start:.0f} s)")
+    print(
+        f"browser check: {len(pages)} pages, {failures} problems, {warnings} warnings (wide blocks on pages not yet"
+        f" in DONE_PAGES), screenshots in {shots} ({time.perf_counter() - start:.0f} s)"
+    )
     return 1 if failures else 0
 
 
