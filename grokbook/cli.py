@@ -1,9 +1,15 @@
 """The ``grokbook`` command: list, run and show the named experiments.
 
-    grokbook list
-    grokbook run NAME [--scale quick|paper] [--seeds N] [--set key=value ...] [--sweep key=v1,v2,...]
-                      [--workers N | --scheduler ADDRESS] [--device cpu|cuda] [--allow-dirty] [--results DIR]
-    grokbook show NAME [--format summary|table|csv|json] [--results DIR]
+    grokbook [--import MODULE ...] list
+    grokbook [--import MODULE ...] run NAME [--scale quick|paper] [--seeds N] [--set key=value ...]
+                      [--sweep key=v1,v2,...] [--workers N | --scheduler ADDRESS] [--threads N]
+                      [--device cpu|cuda] [--allow-dirty] [--results DIR]
+    grokbook [--import MODULE ...] show NAME [--format summary|table|csv|json] [--results DIR]
+
+``--import MODULE`` imports a module of the user's (a dotted name found from
+the working directory, or a ``.py`` path) whose ``grokbook.register(...)``
+calls add experiments; installed packages add theirs through the entry-point
+group ``grokbook.experiments`` (:mod:`grokbook.plugins`).
 
 ``run`` computes only the seeds missing from the results store
 (:mod:`grokbook.store`), so an interrupted sweep resumes when rerun; with
@@ -19,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -27,6 +34,7 @@ import numpy as np
 
 from . import __version__
 from .experiments import DEVICES, EXPERIMENTS, SCALES, Experiment, get, run_sweeps
+from .plugins import import_experiments, load_entry_points
 from .store import ENV_ROOT, ResultStore, Result
 
 __all__ = ["main", "parse_setting"]
@@ -121,7 +129,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     try:
         reports = run_sweeps(
             experiment, configs, range(args.seeds), store=store, workers=args.workers, scheduler=args.scheduler,
-            device=args.device, allow_dirty=args.allow_dirty,
+            device=args.device, allow_dirty=args.allow_dirty, threads=args.threads,
         )
     except KeyboardInterrupt:
         print(f"interrupted; finished runs are stored in {store.root / experiment.name}; rerun to resume", file=sys.stderr)
@@ -143,7 +151,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _summarise_value(values: list[Any]) -> str:
-    """Mean over seeds (and its standard error when there are several) of one payload entry."""
+    """Mean over seeds (and its standard error when there are several) of one payload entry.
+
+    None and NaN are left out of the mean and counted: ``"1250  (se 30; 2 of 3 seeds, 1 NaN)"``.
+    """
     missing = sum(value is None for value in values)
     values = [value for value in values if value is not None]
     if missing:
@@ -156,15 +167,23 @@ def _summarise_value(values: list[Any]) -> str:
     stack = np.stack(arrays)  # (seeds, ...)
     if stack[0].size > 12:
         return f"array of shape {stack.shape[1:]}"
+    counts = np.isfinite(stack).sum(axis=0)  # seeds with a value, per element
+    if counts.min() == 0 and counts.max() == 0:
+        return f"NaN in all {len(arrays)} seeds"
 
     def text(x: np.ndarray) -> str:
         return f"{x:.4g}" if x.ndim == 0 else np.array2string(x, precision=4, separator=", ")
 
-    mean = text(stack.mean(axis=0))
-    if len(arrays) == 1:
-        return mean
-    se = text(stack.std(axis=0, ddof=1) / np.sqrt(len(arrays)))
-    return f"{mean}  (se over seeds {se})"
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an element without a value is NaN, counted below
+        mean = text(np.nanmean(stack, axis=0))
+        se = text(np.nanstd(stack, axis=0, ddof=1) / np.sqrt(counts)) if counts.max() > 1 else None
+    n = len(arrays)
+    if counts.min() == n:
+        return mean if se is None else f"{mean}  (se over seeds {se})"
+    had = str(int(counts.min())) if counts.min() == counts.max() else f"{int(counts.min())}-{int(counts.max())}"
+    where = f"{had} of {n} seeds had a value, the others NaN"
+    return f"{mean}  ({'' if se is None else f'se over seeds {se}; '}{where})"
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
@@ -192,9 +211,13 @@ def _cmd_show(args: argparse.Namespace) -> int:
         commits = sorted({f"{r.meta['git_commit'][:10]}{'+dirty' if r.meta.get('git_dirty') else ''}" for r in group})
         print(f"{experiment.name} config {key} ({experiment.scale_of(first.config)})")
         print(f"  config: {_format_config(first.config)}")
-        print(f"  seeds: {len(seeds)} ({', '.join(map(str, seeds))}); computing time {sum(r.wall_time for r in group):.1f} s")
+        walls = [r.wall_time for r in group]
+        print(f"  seeds: {len(seeds)} ({', '.join(map(str, seeds))})")
+        print(f"  wall time: {np.mean(walls):.3g} s per seed, {sum(walls):.1f} s in all (each run's whole call, as stored)")
         print(f"  grokbook {first.meta['grokbook_version']}, commit {', '.join(commits)}, numpy {first.meta['numpy']}, torch {first.meta['torch']}")
         for name in first.payload:
+            if name == "wall_time":  # a run's own timer (of its training loop): one wall time is shown, the store's
+                continue
             print(f"  {name}: {_summarise_value([r.payload[name] for r in group if name in r.payload])}")
         print(f"  in {first.path.parent}")
     return 0
@@ -205,6 +228,11 @@ def _build_parser() -> argparse.ArgumentParser:
     results_help = f"results store directory (default: ${ENV_ROOT}, else results/ of the repository)"
     parser = _Parser(prog="grokbook", description="Run the grokking book's experiments at quick or paper scale, with a resumable results store.")
     parser.add_argument("--version", action="version", version=f"grokbook {__version__}")
+    parser.add_argument(
+        "--import", dest="imports", action="append", default=[], metavar="MODULE",
+        help="import MODULE (a module name found from the working directory, or a .py file) for its grokbook.register(...) "
+        "calls, before the command; repeatable",
+    )  # fmt: skip
     commands = parser.add_subparsers(dest="command", required=True, metavar="{list,run,show}", parser_class=_Parser)
 
     listing = commands.add_parser("list", help="list the experiments and their default configs", description="List the named experiments with their quick and paper default configs.")
@@ -224,6 +252,7 @@ def _build_parser() -> argparse.ArgumentParser:
     where = run.add_mutually_exclusive_group()
     where.add_argument("--workers", type=_positive_int, default=None, metavar="N", help="run on a local Dask cluster of N single-threaded worker processes (all runs submitted at once)")
     where.add_argument("--scheduler", default=None, metavar="ADDRESS", help="run on the running Dask cluster whose scheduler is at ADDRESS (e.g. tcp://10.0.0.1:8786)")
+    run.add_argument("--threads", type=_positive_int, default=1, metavar="N", help="torch threads per run (default 1: a fixed count fixes the float sums, hence the bits)")
     run.add_argument("--device", choices=DEVICES, default=None, help="torch device for experiments whose run function takes one (cuda needs a GPU that torch sees); recorded with each result")
     run.add_argument("--allow-dirty", action="store_true", help="let the package archive (grokbook/archive) take results computed from uncommitted code, marked allow_dirty in their header")
     run.set_defaults(handler=_cmd_run)
@@ -248,6 +277,16 @@ def _positive_int(text: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``grokbook`` console script and ``python -m grokbook``; returns the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    imports = argparse.ArgumentParser(add_help=False)
+    imports.add_argument("--import", dest="imports", action="append", default=[])
+    try:
+        load_entry_points()
+        for module in imports.parse_known_args(argv)[0].imports:
+            import_experiments(module)
+    except ValueError as error:  # a module that cannot be found: one line, no traceback
+        print(f"grokbook: error: {error}", file=sys.stderr)
+        return USAGE_ERROR
     parser = _build_parser()
     args = parser.parse_args(argv)
     try:

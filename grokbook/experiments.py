@@ -4,7 +4,11 @@ An :class:`Experiment` is a function ``run_config(config, seed) -> dict`` (a
 flat dict of numpy arrays and numbers, what the results store keeps) with two
 default configs: ``quick`` (seconds to minutes on a laptop CPU, what the
 notebooks use) and ``paper`` (the scale of the paper's figures, for the CLI).
-Registering one is a single call.  The function may be named by a
+Registering one is a single call (``paper`` defaults to the quick config;
+``replace=True`` registers a name again).  A user's experiments come from
+their own module, ``grokbook --import MODULE run NAME``, or from an
+installed package's entry point in the group ``grokbook.experiments``
+(:mod:`grokbook.plugins`).  The function may be named by a
 ``"module:function"`` string and the configs given by :func:`_defaults` (a
 chapter module's dict), both resolved on first use, so importing this module
 imports neither torch nor any chapter::
@@ -222,24 +226,54 @@ def check_cuda(device: str | None) -> None:
 
 #: name -> Experiment, in registration order.
 EXPERIMENTS: dict[str, Experiment] = {}
+#: every name registered, in order (replacements included): what an import added (:mod:`grokbook.plugins`)
+REGISTERED: list[str] = []
 
 
 def register(
-    name: str, description: str, run_config: RunConfig | str, *, quick: ConfigSource, paper: ConfigSource
+    name: str,
+    description: str,
+    run_config: RunConfig | str,
+    *,
+    quick: ConfigSource,
+    paper: ConfigSource | None = None,
+    replace: bool = False,
 ) -> Experiment:
-    """Add an experiment to :data:`EXPERIMENTS` and return it (a name may be registered once)."""
-    if name in EXPERIMENTS:
-        raise ValueError(f"experiment {name!r} is already registered")
+    """Add an experiment to :data:`EXPERIMENTS` and return it.
+
+    Args:
+        name: letters, digits, ``_.-`` (it names a directory of the results store).
+        description: one line for ``grokbook list``.
+        run_config: ``run_config(config, seed) -> dict`` of numbers and arrays, or its
+            ``"module:function"`` path.  For ``--workers``/``--scheduler`` it must be
+            importable by the workers (defined in a module, not in a notebook).
+        quick: the default config (or a function returning it).
+        paper: the config at the paper's scale, same keys; None: the quick one.
+        replace: replace an experiment already registered under ``name`` (e.g. when a
+            notebook cell runs again); without it a second registration is a ValueError.
+    """
     check_experiment_name(name)  # it names a directory of the store
-    experiment = Experiment(name, description, run_config, quick, paper)
+    if not isinstance(replace, bool):
+        raise TypeError(f"replace must be True or False, got {replace!r}")
+    if name in EXPERIMENTS and not replace:
+        raise ValueError(f"experiment {name!r} is already registered; pass replace=True to replace it")
+    experiment = Experiment(name, description, run_config, quick, quick if paper is None else paper)
     EXPERIMENTS[name] = experiment
+    REGISTERED.append(name)
     return experiment
 
 
 def get(name: str) -> Experiment:
-    """The registered experiment ``name``; ValueError listing the known names otherwise."""
+    """The registered experiment ``name`` (looking in installed packages' entry points too); ValueError otherwise.
+
+    The error lists the known names and says how to add an experiment.
+    """
+    from .plugins import HOW_TO_ADD, load_entry_points
+
     if name not in EXPERIMENTS:
-        raise ValueError(f"experiment must be one of {', '.join(EXPERIMENTS)}; got {name!r}")
+        load_entry_points()
+    if name not in EXPERIMENTS:
+        raise ValueError(f"experiment must be one of {', '.join(EXPERIMENTS)}; got {name!r}; {HOW_TO_ADD}")
     return EXPERIMENTS[name]
 
 

@@ -326,3 +326,97 @@ def test_workers_without_dask_installed_is_one_clear_line(capsys: pytest.Capture
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "distributed" else real(name, *a))
     status, _, err = run_cli(capsys, "run", "ising_sampler_check", "--workers", "2")
     assert status == 2 and "workers needs dask.distributed: pip install 'grokbook[cluster]'" in err
+
+
+# ---------------------------------------------------------------- a user's experiments (issue 20)
+
+
+@pytest.fixture
+def registry(monkeypatch: pytest.MonkeyPatch):
+    """The registry, sys.path and sys.modules as they were, after the test."""
+    from grokbook import plugins
+
+    saved = dict(EXPERIMENTS)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.setattr(plugins, "_ENTRY_POINTS_LOADED", [])
+    modules = set(sys.modules)
+    yield EXPERIMENTS
+    EXPERIMENTS.clear()
+    EXPERIMENTS.update(saved)
+    for name in set(sys.modules) - modules:
+        if name.startswith(("my_", "plugged_")):
+            del sys.modules[name]
+
+
+USER_MODULE = '''
+import grokbook
+
+def run(config, seed):
+    return {"value": float(config["a"] - config["b"] + seed), "t_grok": float("nan") if seed == 0 else 10.0 * seed,
+            "wall_time": 123.0}
+
+grokbook.register("my_subtraction", "a - b, a user's experiment", run, quick={"a": 5, "b": 2})
+'''
+
+
+def test_register_paper_defaults_to_quick_and_replace_registers_again(registry: dict) -> None:
+    first = register("my_plain", "one config", catalog.ising_sampler_check, quick={"L": 4})
+    assert dict(first.paper) == dict(first.quick) == {"L": 4}
+    with pytest.raises(ValueError, match="already registered; pass replace=True"):
+        register("my_plain", "again", catalog.ising_sampler_check, quick={"L": 8})
+    second = register("my_plain", "again", catalog.ising_sampler_check, quick={"L": 8}, replace=True)
+    assert get("my_plain") is second and second.quick["L"] == 8
+    with pytest.raises(TypeError, match="replace"):
+        register("my_plain", "again", catalog.ising_sampler_check, quick={"L": 8}, replace="yes")
+
+
+def test_unknown_name_says_how_to_add_one(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(ValueError, match=r"grokbook.register\(.*--import MODULE run NAME.*grokbook.experiments"):
+        get("nope")
+    status, _, err = run_cli(capsys, "run", "nope")
+    assert status == 2 and "--import MODULE" in err and err.count("\n") == 1
+
+
+def test_import_a_users_module_by_name_and_by_path(capsys: pytest.CaptureFixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, registry: dict) -> None:
+    (tmp_path / "my_tasks.py").write_text(USER_MODULE)
+    monkeypatch.chdir(tmp_path)  # a module beside the user, as `grokbook --import my_tasks` finds it
+    results = str(tmp_path / "results")
+    status, out, err = run_cli(capsys, "--import", "my_tasks", "run", "my_subtraction", "--seeds", "3", "--results", results)
+    assert status == 0, err
+    assert "my_subtraction (quick): a=5, b=2" in out and "3 seeds: 3 computed" in out
+    status, out, _ = run_cli(capsys, "--import", "my_tasks", "show", "my_subtraction", "--results", results)
+    assert status == 0 and "value: 4  (se over seeds 0.5774)" in out
+    assert "t_grok: 15  (se over seeds 5; 2 of 3 seeds had a value, the others NaN)" in out  # NaN left out, counted
+    assert out.count("wall time") == 1 and "123" not in out  # one wall time: the store's
+    del sys.modules["my_tasks"]
+    del EXPERIMENTS["my_subtraction"]
+    status, out, _ = run_cli(capsys, "--import", str(tmp_path / "my_tasks.py"), "list")
+    assert status == 0 and "my_subtraction: a - b, a user's experiment" in out
+    status, _, err = run_cli(capsys, "--import", "my_missing_module", "list")
+    assert status == 2 and "no module named 'my_missing_module'" in err and err.count("\n") == 1
+
+
+def test_an_installed_packages_entry_point_registers_its_experiments(tmp_path: Path, registry: dict) -> None:
+    from grokbook.plugins import ENTRY_POINT_GROUP
+
+    (tmp_path / "plugged_tasks.py").write_text(USER_MODULE.replace("my_subtraction", "plugged_subtraction"))
+    info = tmp_path / "plugged-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: plugged\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\nplugged = plugged_tasks\n")
+    sys.path.insert(0, str(tmp_path))
+    assert "plugged_subtraction" not in EXPERIMENTS
+    assert get("plugged_subtraction").quick == {"a": 5, "b": 2}  # found through the entry point on first need
+
+
+def test_threads_option_sets_torch_threads_per_run(capsys: pytest.CaptureFixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def threads(config: dict, seed: int) -> dict:
+        import torch
+
+        return {"threads": torch.get_num_threads()}
+
+    monkeypatch.setitem(EXPERIMENTS, "threads", Experiment("threads", "torch threads", threads, {"width": 4}, {"width": 4}))
+    for n in ("2", "1"):
+        assert run_cli(capsys, "run", "threads", "--threads", n, "--set", f"width={n}", "--results", str(tmp_path))[0] == 0
+    values = sorted((r.config["width"], r.payload["threads"]) for r in ResultStore(tmp_path).results("threads"))
+    assert values == [(1, 1), (2, 2)]
