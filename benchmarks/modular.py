@@ -17,16 +17,24 @@ reaches the same state).
 
 The target is a time to grok under 5 s on 2 idle cores; the load average is
 printed because on a shared machine both times inflate.
+
+Then the time per full-batch training step (through ``grokbook.train.train``,
+one thread, evaluation excluded) of Nanda et al.'s one-layer transformer
+(``tasks.modular_transformer``: p = 113 and 30% of the table, their size; p = 59,
+the book's archived scale) beside the MLP's, and the transformer's
+last-position forward against the literal three-position one
+(``ModularTransformer.forward_full``, what their code computes).
 """
 
 from __future__ import annotations
 
 import os
+import time
 
 import torch
 
-from grokbook.tasks import modular
-from grokbook.train import torch_threads
+from grokbook.tasks import modular, modular_transformer
+from grokbook.train import torch_threads, train
 
 RECIPE: dict = {}  # modular.DEFAULT_CONFIG unchanged
 BASELINE = {"width": 512, "dense_one_hot": True, "eval_every": 1, "n_epochs": 120}
@@ -43,6 +51,37 @@ def time_to_grok(config: dict, threads: int, seed: int = 0) -> tuple[float, floa
         return steps, timed["wall_time"]
 
 
+def step_time(setup, n_steps: int = 20, forward=None) -> float:
+    """Seconds per full-batch training step of a task's ``build`` output, after 3 warm-up steps, on one thread."""
+    data, model, optimizer, loss_fn = setup
+    if forward is not None:
+        model.forward = forward.__get__(model)
+    with torch_threads(1):
+        train(model, data, optimizer, n_epochs=3, loss_fn=loss_fn, eval_every=3, progress=False)
+        times = []
+        for n in (1, n_steps + 1):  # the difference leaves out the two evaluations of each call
+            start = time.perf_counter()
+            train(model, data, optimizer, n_epochs=n, loss_fn=loss_fn, eval_every=n, progress=False)
+            times.append(time.perf_counter() - start)
+        return (times[1] - times[0]) / n_steps
+
+
+def transformer_rows() -> list[tuple[str, float, float, bool]]:
+    """Time per step: the transformer at Nanda et al.'s size and at the book's, the MLP, the literal forward."""
+    paper = modular_transformer.build({}, 0)
+    book = modular_transformer.build({"p": 59}, 0)
+    mlp = modular.build({"train_fraction": 0.3}, 0)
+    t_paper, t_book, t_mlp = step_time(paper, 10), step_time(book), step_time(mlp, 100)
+    literal = modular_transformer.build({"p": 59}, 0)
+    t_literal = step_time(literal, forward=type(literal.model).forward_full)
+    print(f"time per full-batch step (1 thread): transformer p=113 {t_paper * 1e3:.0f} ms, p=59 {t_book * 1e3:.0f} ms "
+          f"(literal three-position forward {t_literal * 1e3:.0f} ms); quadratic MLP p=97 {t_mlp * 1e3:.1f} ms")
+    return [
+        ("transformer p=59 step (ms; baseline: the literal three-position forward)", t_book * 1e3, t_literal * 1e3, False),
+        ("transformer p=113, 30% (ms per step; baseline: the MLP's step, p=97, 30%)", t_paper * 1e3, t_mlp * 1e3, False),
+    ]
+
+
 def main() -> list[tuple[str, float, float, bool]]:
     default_threads = torch.get_num_threads()
     print(f"cores: {os.cpu_count()}, torch default threads: {default_threads}, load average (1 min) before: {os.getloadavg()[0]:.1f}")
@@ -51,8 +90,9 @@ def main() -> list[tuple[str, float, float, bool]]:
     _, baseline_time_1 = time_to_grok(BASELINE, threads=1)
     print(f"recipe:   groks at step {recipe_steps:.0f} in {recipe_time:.2f} s (target < 5 s on 2 idle cores)")
     print(f"baseline: groks at step {baseline_steps:.0f} in {baseline_time:.2f} s ({default_threads} threads), {baseline_time_1:.2f} s (1 thread)")
+    rows = transformer_rows()
     print(f"load average (1 min) after: {os.getloadavg()[0]:.1f}")
-    return [
+    return rows + [
         (f"time to grok a+b mod 97 (s; baseline one-hot matmul, width 512, {default_threads} threads)", recipe_time, baseline_time, False),
         ("time to grok a+b mod 97 (s; the same baseline on 1 thread)", recipe_time, baseline_time_1, False),
         ("steps to grok a+b mod 97 (baseline width 512)", recipe_steps, baseline_steps, False),
