@@ -22,7 +22,7 @@ the wall time and the provenance of the process that computed it
 (:mod:`grokbook.provenance`: git commit, dirty flag, versions, device).  The
 package archive (:func:`archive`) is a store that accepts only results from a
 clean commit, unless ``allow_dirty`` marks them.  :meth:`ResultStore.table`
-gives an experiment's results as a pandas DataFrame.
+gives an experiment's results as a pandas DataFrame (:mod:`grokbook.tables`).
 """
 
 from __future__ import annotations
@@ -63,20 +63,9 @@ if TYPE_CHECKING:
     import pandas
 
 __all__ = [
-    "FORMAT",
-    "ENV_ROOT",
-    "ARCHIVE_ROOT",
-    "CorruptResultError",
-    "CorruptResultWarning",
-    "Result",
-    "SweepReport",
-    "ResultStore",
-    "check_experiment_name",
-    "config_hash",
-    "default_root",
-    "archive",
-    "read_result",
-]
+    "FORMAT", "ENV_ROOT", "ARCHIVE_ROOT", "CorruptResultError", "CorruptResultWarning", "Result", "SweepReport",
+    "ResultStore", "check_experiment_name", "config_hash", "default_root", "archive", "read_result",
+]  # fmt: skip
 
 ENV_ROOT = "GROKBOOK_RESULTS"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -289,9 +278,9 @@ class ResultStore:
         """Every intact stored result of an experiment (of one config if given), ordered by config hash then seed.
 
         Corrupt files are reported with a :class:`CorruptResultWarning` and skipped.
-        ``config`` must be complete (the store cannot fill in defaults; see
-        :meth:`grokbook.experiments.Experiment.results`): a config whose keys
-        differ from the stored configs' raises ValueError instead of matching nothing.
+        ``config`` must be complete (:meth:`grokbook.experiments.Experiment.results`
+        fills in defaults): one whose keys differ from the stored configs' (none
+        stored: the registered experiment's) raises ValueError naming the keys.
         """
         base = self.root / check_experiment_name(experiment)
         directories = [self.directory(experiment, config)] if config is not None else sorted(p for p in base.glob("*") if p.is_dir())
@@ -320,52 +309,28 @@ class ResultStore:
                 removed.append(temp)
         return removed
 
-
     def _check_complete(self, experiment: str, config: Mapping[str, Any]) -> None:
-        """ValueError when ``config``'s keys differ from those of a stored config of ``experiment`` (a partial config)."""
+        """ValueError naming the keys ``config`` lacks or adds, against a stored config of ``experiment`` (or its registered one)."""
+        from .experiments import EXPERIMENTS
+
+        keys = set(EXPERIMENTS[experiment].quick) if experiment in EXPERIMENTS else None
         for path in sorted((self.root / experiment).glob(f"*/seed-*{SUFFIX}"))[:1]:
             try:
-                stored = set(read_result(path).config)
+                keys = set(read_result(path).config)
             except CorruptResultError:
                 return
-            missing, unknown = sorted(stored - set(config)), sorted(set(config) - stored)
-            if missing or unknown:
-                raise ValueError(
-                    f"config must be complete: stored configs of {experiment!r} have keys {sorted(stored)}; "
-                    f"this one lacks {missing} and adds {unknown} "
-                    f"(fill in defaults with grokbook.experiments.get({experiment!r}).config(scale, overrides))"
-                )
+        if keys is not None and keys != set(config):
+            raise ValueError(
+                f"config must be complete: configs of {experiment!r} have keys {sorted(keys)}; this one lacks {sorted(keys - set(config))} "
+                f"and adds {sorted(set(config) - keys)} (complete it with grokbook.experiments.get({experiment!r}).config(scale, overrides), "
+                "or ask the experiment: its .results(partial_config, scale=...))"
+            )
 
     def table(self, experiment: str) -> pandas.DataFrame:
-        """The stored results of ``experiment`` as a DataFrame, one row per (config, seed).
+        """The stored results of ``experiment`` as a DataFrame, one row per (config, seed): :func:`grokbook.tables.results_table`."""
+        from .tables import results_table
 
-        Columns: the config keys whose value differs between the stored configs
-        (in config order), ``seed``, then every scalar entry of the payloads
-        (numbers, strings, bools, None; arrays are left out).  A scalar named
-        like a column before it gets the suffix ``" (result)"``.  Rows are
-        sorted by the varying keys, then the seed.
-        """
-        import pandas as pd
-
-        results = self.results(experiment)
-        configs = {result.meta.get("config_hash"): result.config for result in results}
-        keys = list(dict.fromkeys(key for config in configs.values() for key in config))
-        varying = [key for key in keys if len({json.dumps(c.get(key), sort_keys=True) for c in configs.values()}) > 1]
-        scalars = list(dict.fromkeys(key for result in results for key in result.scalars()))
-        columns = {key: (f"{key} (result)" if key in varying or key == "seed" else key) for key in scalars}
-        rows = [
-            {**{key: result.config.get(key) for key in varying}, "seed": result.seed, **{columns[k]: result.payload.get(k) for k in scalars}}
-            for result in results
-        ]
-        rows.sort(key=lambda row: (*(_sort_key(row[key]) for key in varying), row["seed"]))
-        return pd.DataFrame(rows, columns=[*varying, "seed", *columns.values()])
-
-
-def _sort_key(value: Any) -> tuple:
-    """Numbers before everything else (in their order), then other values by their JSON text."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return (0, value, "")
-    return (1, 0, json.dumps(value, sort_keys=True))
+        return results_table(self.results(experiment))
 
 
 def _seed_of(path: Path) -> int:

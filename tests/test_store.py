@@ -356,7 +356,10 @@ def test_a_partial_config_is_an_error_not_an_empty_list(tmp_path: Path) -> None:
         store.results("demo", {"size": 4, "rate": 0.5})
     with pytest.raises(ValueError, match="config must be complete"):
         store.load("demo", {"size": 4}, 0)
-    assert store.results("empty", {"size": 4}) == []  # nothing stored to compare with
+    assert store.results("empty", {"size": 4}) == []  # nothing stored to compare with, not registered
+    # nothing stored, but a registered experiment: its keys say what is missing
+    with pytest.raises(ValueError, match=r"config must be complete.*ising_sampler_check.*lacks \['method', 'n_chains'"):
+        store.results("ising_sampler_check", {"L": 8, "n_samples": 32, "temperatures": [2.0]})
 
 
 def test_experiment_results_complete_a_partial_config_with_defaults(tmp_path: Path) -> None:
