@@ -115,3 +115,11 @@ register(
     quick=_defaults("tasks.modular_transformer", p=59, d_model=64, d_mlp=256, n_epochs=30_000, eval_every=20),
     paper=_defaults("tasks.modular_transformer", "PAPER_CONFIG"),
 )
+
+register(
+    "rule30_protocol",
+    "Seed ensembles on rule 30 under the authors' protocol (chapter 3): their read-out and loss, domain sizes on 256 strings of 1,000 cells, train_epoch/gen_epoch; --set l1=... l2=... readout=linear loss=logistic",
+    "grokbook.tasks.automata_protocol:run_protocol_config",
+    quick=_defaults("tasks.automata_protocol", "PROTOCOL_CONFIG", d=4, j=1, n_epochs=200, n_test=64, L_test=200, n_models=12),
+    paper=_defaults("tasks.automata_protocol", "PROTOCOL_CONFIG"),
+)

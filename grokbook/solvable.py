@@ -16,10 +16,8 @@ whose gradient is the flow of the paper,
 ``xbar`` being the mean of the 2N training inputs.  The student generalises
 perfectly (zero test error) once ``|b| <= eps``.
 
-**Model B** (the D-ball).  Inputs are uniform in the unit D-ball shifted by
-``+eps e1`` (positive class) or ``-eps e1`` (negative class); the student
-``sgn(w . x)`` misclassifies a cap of each ball, whose volume vanishes with
-the exponent ``nu = (D + 1) / 2`` (paper Eq. 23).
+**Model B** (the D-ball) is :mod:`grokbook.solvable_ball`; its functions are
+re-exported here under the same names.
 
 Equation labels: the paper's full text is not on file here, so apart from
 its Eq. 23 the labels (A1)-(A8), (B1)-(B3) are this module's own, and the
@@ -32,8 +30,16 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import integrate, special, stats
+from scipy import integrate, special
 
+from .solvable_ball import (
+    ball_start_in_gap_probability,
+    critical_exponent_ball,
+    population_entry_time_ball,
+    population_flow_ball,
+    slow_grokking_time_ball,
+    test_error_ball,
+)
 from .validate import check_int, check_real
 
 __all__ = [
@@ -51,6 +57,8 @@ __all__ = [
     "test_error_ball",
     "slow_grokking_time_ball",
     "ball_start_in_gap_probability",
+    "population_flow_ball",
+    "population_entry_time_ball",
 ]
 
 
@@ -303,80 +311,3 @@ def grokking_time_cdf(
 def critical_exponent_exponential() -> float:
     """nu = 1 for Model A: near the gap edge E(b) = (b - eps)/2 + O((b - eps)^2) (from A3)."""
     return 1.0
-
-
-def critical_exponent_ball(D: int, xi: float = 0.0) -> float:
-    """Critical exponent of the D-ball model, nu = (D + 1 - 2 xi) / 2 (paper Eq. 23).
-
-    The misclassified cap of depth h has volume ~ h^((D + 1)/2) (B1); a
-    density that diverges at the ball's boundary as (distance)^-xi lowers
-    the exponent by xi.
-
-    Args:
-        D: input dimension, >= 1.
-        xi: boundary divergence exponent, 0 <= xi < 1 (integrable density).
-    """
-    D = check_int("D", D, minimum=1)
-    xi = check_real("xi", xi, minimum=0.0)
-    if xi >= 1:
-        raise ValueError(f"xi must be < 1 (an integrable density), got {xi}")
-    return (D + 1 - 2 * xi) / 2
-
-
-def test_error_ball(cos_theta: float | np.ndarray, eps: float, D: int) -> float | np.ndarray:
-    """Test error of sgn(w . x) on the D-ball model, w at angle theta to e1 (B1).
-
-    A positive input eps e1 + u (u uniform in the unit ball) is misclassified
-    when u . w_hat < -c with c = eps cos(theta): for 0 <= c < 1 that is the
-    cap of height 1 - c, a fraction (1/2) I_{1 - c^2}((D + 1)/2, 1/2) of the
-    ball (I the regularised incomplete beta function); for c < 0 it is the
-    complement of the cap at |c|.  The negative class is the mirror image,
-    so this is also the total test error.  It vanishes for c >= 1 and, near
-    c = 1, behaves as (1 - c)^((D + 1)/2) (paper Eq. 23).
-    """
-    eps = check_real("eps", eps, minimum=0.0)
-    D = check_int("D", D, minimum=1)
-    c = eps * np.asarray(cos_theta, dtype=float)
-    cap = 0.5 * special.betainc((D + 1) / 2, 0.5, np.clip(1.0 - c**2, 0.0, 1.0))
-    error = np.where(c >= 1, 0.0, np.where(c >= 0, cap, 1.0 - cap))
-    return float(error) if error.ndim == 0 else error
-
-
-def slow_grokking_time_ball(eps: float, lambda2: float, D: int) -> float:
-    """Position of the slow peak of the D-ball grokking-time distribution, as NOTES.md quotes the paper (B2):
-
-        t_slow = (2 lambda_{2,D})^-1 ln[eps^4 / (eps^4 - 1)],  lambda_{2,D} = lambda2 + 1/(D + 2).
-
-    1/(D + 2) is the variance of one coordinate of the uniform unit D-ball,
-    so lambda_{2,D} is the rate at which the flow shrinks the components of
-    w orthogonal to e1.  Needs eps > 1 (a gap between the classes).
-    """
-    eps = check_real("eps", eps, minimum=1.0, strict_minimum=True)
-    lambda2 = check_real("lambda2", lambda2, minimum=0.0)
-    D = check_int("D", D, minimum=1)
-    rate = lambda2 + 1.0 / (D + 2)
-    return math.log(eps**4 / (eps**4 - 1.0)) / (2.0 * rate)
-
-
-def ball_start_in_gap_probability(N: int, D: int, eps: float) -> float:
-    """Probability that the D-ball flow from w = 0 starts inside the gap (B3; our derivation, CLT approximation).
-
-    From w = 0 the flow first points along a = <y x> = eps e1 + delta_a, whose
-    transverse part is the mean of 2N terms of variance 1/(D + 2) per
-    component, so |delta_a_perp|^2 ~ chi^2_{D-1} / (2N (D + 2)).  Neglecting
-    the fluctuation of a_1, the direction is inside the gap
-    (eps cos(theta) >= 1) when |delta_a_perp|^2 <= eps^2 (eps^2 - 1):
-
-        P = F_{chi^2_{D-1}}(2N (D + 2) eps^2 (eps^2 - 1)).
-
-    This is the chi^2_{D-1} "fast branch" of the grokking-time distribution.
-
-    Args:
-        N: inputs per class, >= 1.
-        D: input dimension, >= 2.
-        eps: shift of each class, > 1.
-    """
-    N = check_int("N", N, minimum=1)
-    D = check_int("D", D, minimum=2)
-    eps = check_real("eps", eps, minimum=1.0, strict_minimum=True)
-    return float(stats.chi2.cdf(2 * N * (D + 2) * eps**2 * (eps**2 - 1), D - 1))

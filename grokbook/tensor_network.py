@@ -43,24 +43,34 @@ class TensorNetworkAttention(torch.nn.Module):
     Parameters: the attention tensor A and the transformation tensor B, both
     (d, d, 2), the same at every site.  For a string x of length L the left
     environment of site i is l_i = normalise(l_{i-1} A^{(x_i)}) from a fixed
-    boundary vector l_{-1} = (1, ..., 1)/sqrt(d), the right one
-    r_i = normalise(A^{(x_i)} r_{i+1}) likewise, and the logit at site i is
+    boundary vector l_{-1} (buffer ``left_boundary``, default
+    (1, ..., 1)/sqrt(d)), the right one r_i = normalise(A^{(x_i)} r_{i+1})
+    from r_L (``right_boundary``), and with h_k = l_{i-1}^T B^{(k)} r_{i+1}
+    the logit at site i is
 
-        z_i = l_{i-1}^T B^{(x_i)} r_{i+1},
+        z_i = h_{x_i}                                  (readout "linear"), or
+        z_i = s h_{x_i} / (sqrt(h_0^2 + h_1^2) + 1e-6)  (readout "normalised"),
 
-    so the environments ("attention") summarise everything left and right of
+    the second being the authors' read-out (their ``TDVP_V2``: the local map
+    H_i normalised and scaled by a trainable scalar s, initialised to 1, so
+    |z_i| <= |s|; with a sigmoid and the squared error it is their model).
+    The environments ("attention") summarise everything left and right of
     site i and B reads out the label.  Output: sigmoid(z_i), the probability
     that the label of site i is 1.
 
     Args:
         d: bond dimension, >= 1.
         freeze_A: if True, A is a buffer (not trained).
+        readout: "linear" or "normalised" (adds the parameter ``scale``).
         seed: seed of the N(0, 1) initialisation.
     """
 
-    def __init__(self, d: int, *, freeze_A: bool = False, seed: int = 0) -> None:
+    def __init__(self, d: int, *, freeze_A: bool = False, readout: str = "linear", seed: int = 0) -> None:
         super().__init__()
         self.d = check_int("d", d, minimum=1)
+        if readout not in READOUTS:
+            raise ValueError(f"readout must be one of {READOUTS}, got {readout!r}")
+        self.readout = readout
         generator = torch.Generator().manual_seed(check_int("seed", seed, minimum=0))
         A = torch.randn(d, d, 2, generator=generator, dtype=torch.float64)
         B = torch.randn(d, d, 2, generator=generator, dtype=torch.float64)
@@ -69,6 +79,11 @@ class TensorNetworkAttention(torch.nn.Module):
         else:
             self.A = torch.nn.Parameter(A)
         self.B = torch.nn.Parameter(B)
+        if readout == "normalised":
+            self.scale = torch.nn.Parameter(torch.ones((), dtype=torch.float64))
+        uniform = torch.full((d,), d**-0.5, dtype=torch.float64)
+        self.register_buffer("left_boundary", uniform.clone())
+        self.register_buffer("right_boundary", uniform.clone())
 
     def environments(self, x: torch.Tensor, present: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Left and right environments of every site, each (n, L, d).
@@ -82,14 +97,44 @@ class TensorNetworkAttention(torch.nn.Module):
         normalisation): this is how strings of several lengths share a batch.
         """
         x = check_strings(x)
-        return _environments(_site_matrices(self.A, x), _check_present(present, x))
+        return _environments(self.A, x, _check_present(present, x), (self.left_boundary, self.right_boundary))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits z, (n, L), for binary strings x, (n, L) of 0/1."""
         x = check_strings(x)
         left, right = self.environments(x)
-        readout = self.B.permute(2, 0, 1)[x]  # (n, L, d, d): B^{(x_i)}
-        return torch.einsum("nla,nlab,nlb->nl", left, readout, right)
+        return _readout(_local_maps(left, right, self.B), x, getattr(self, "scale", None))
+
+
+#: The read-outs of :class:`TensorNetworkAttention`.
+READOUTS = ("linear", "normalised")
+
+
+def authors_frozen_attention(*, readout: str = "normalised", seed: int = 0) -> TensorNetworkAttention:
+    """The d = 2 network with the authors' hand-made frozen attention tensor (their ``tdvp.py``, D = 2, din = 2).
+
+    Their A[:, :, 0] = [[1, 1], [0, 0]] acts on a cell 1 and A[:, :, 1] =
+    [[1, 0], [1, 1]] on a cell 0; in our index order (A^{(k)} = A[:, :, k]
+    acts on a cell k) A^{(1)} = [[1, 1], [0, 0]] and A^{(0)} = [[1, 0], [1, 1]].
+    A^{(1)} = e_0 (1, 1)^T resets the left environment to (1, 1)/sqrt 2 and
+    the right one to e_0; A^{(0)} counts the zeros since the last 1:
+    l = (1 + k, 1) and r = (1, k) up to normalisation after k zeros.  So
+    l_{i-1} tells whether x_{i-1} = 1 and r_{i+1} whether x_{i+1} = 1, which
+    is what a 3-local rule (rule 30 applied once) needs.  The boundary
+    vectors are the environments of an infinite run of zeros (the fixed
+    points of A^{(0)}: l_{-1} = (1, 0), r_L = (0, 1)), which is what the
+    fixed-zero boundary of the labels is; the authors' open boundary uses
+    e_0 on both sides, whose right one reads as a 1 (so their frozen runs use
+    periodic boundaries).  B (and ``scale``) are drawn from ``seed`` and train.
+    """
+    network = TensorNetworkAttention(2, freeze_A=True, readout=readout, seed=seed)
+    with torch.no_grad():
+        zero_cell = torch.tensor([[1.0, 0.0], [1.0, 1.0]], dtype=torch.float64)  # A^{(0)}
+        one_cell = torch.tensor([[1.0, 1.0], [0.0, 0.0]], dtype=torch.float64)  # A^{(1)}
+        network.A.copy_(torch.stack([zero_cell, one_cell], dim=-1))
+        network.left_boundary.copy_(torch.tensor([1.0, 0.0], dtype=torch.float64))
+        network.right_boundary.copy_(torch.tensor([0.0, 1.0], dtype=torch.float64))
+    return network
 
 
 class FeatureCache:
@@ -113,7 +158,7 @@ class FeatureCache:
     _CHUNK = 39  # cells per int64 code: 3^39 < 2^63
 
     def __init__(self) -> None:
-        self.A: torch.Tensor | None = None
+        self.A: tuple[torch.Tensor, ...] | None = None  # (A, left boundary, right boundary) of the remembered features
         self.tables: dict[int, tuple[torch.Tensor, ...]] = {}  # L -> (strings, features, codes sorted, their rows)
 
     def __deepcopy__(self, memo: dict) -> FeatureCache:
@@ -129,15 +174,21 @@ class FeatureCache:
             code = code ^ (chunk * powers[: chunk.shape[1]]).sum(dim=1)
         return code
 
-    def get(self, A: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    def get(self, A: torch.Tensor, x: torch.Tensor, boundaries: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
         """Features (..., n, L, 2 d^2) of strings x (n, L) in {0, 1, ABSENT} under A (..., d, d, 2).
 
         A may be one attention tensor (d, d, 2) or a stack of them (S, d, d, 2),
         e.g. the frozen A of every member of an Ensemble; any values at absent
-        sites.  The result may be the cache's own tensor: do not modify it.
+        sites.  ``boundaries``: the (left, right) boundary vectors, (d,) or
+        (S, d); default uniform.  The result may be the cache's own tensor: do
+        not modify it.
         """
-        if self.A is None or self.A.shape != A.shape or not torch.equal(self.A, A):
-            self.A, self.tables = A.detach().clone(), {}
+        if boundaries is None:
+            uniform = torch.full((A.shape[-2],), A.shape[-2] ** -0.5, dtype=A.dtype)
+            boundaries = (uniform, uniform)
+        key = (A, *boundaries)
+        if self.A is None or any(old.shape != new.shape or not torch.equal(old, new) for old, new in zip(self.A, key)):
+            self.A, self.tables = tuple(t.detach().clone() for t in key), {}
         table = self.tables.get(x.shape[1])
         if table is not None:
             strings, features, codes, rows = table
@@ -149,7 +200,7 @@ class FeatureCache:
         present = x != ABSENT
         cells = torch.where(present, x, 0)
         with torch.no_grad():
-            new = _features(*_environments(_site_matrices(self.A, cells), present), cells)
+            new = _features(*_environments(self.A[0], cells, present, self.A[1:]), cells)
         strings, features = (x, new) if table is None else (torch.cat([table[0], x]), torch.cat([table[1], new], dim=-3))
         code = self._codes(strings)
         order = torch.argsort(code, stable=True)
@@ -208,9 +259,10 @@ class CellLogits(torch.nn.Module):
         if not isinstance(self.network, TensorNetworkAttention):
             z = self.network(x)  # (n, L)
             return _pairs(z if self.site is None else z[:, self.site])
-        A, B = self.network.A, self.network.B
-        cache = None if is_functorch_wrapped_tensor(A) else self.cache  # under a transform (vmap, grad): nothing to remember
-        return self._logits(A, B, x, cache)
+        network = self.network
+        cache = None if is_functorch_wrapped_tensor(network.A) else self.cache  # under a transform (vmap, grad): nothing to remember
+        boundaries = (network.left_boundary, network.right_boundary)
+        return self._logits(network.A, network.B, x, cache, boundaries, getattr(network, "scale", None))
 
     def stacked_forward(self, stacked: dict[str, torch.Tensor], shared: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         """Logits (S, n, L, 2) (or (S, n, 2)) of S members at once, the Ensemble's alternative to vmap.
@@ -226,25 +278,55 @@ class CellLogits(torch.nn.Module):
         if not isinstance(self.network, TensorNetworkAttention):
             return NotImplemented
         _check_inputs(x)
-        tensors = stacked | shared
-        return self._logits(tensors["network.A"], tensors["network.B"], x, self.cache)
+        t = stacked | shared
+        boundaries = (t["network.left_boundary"], t["network.right_boundary"])
+        return self._logits(t["network.A"], t["network.B"], x, self.cache, boundaries, t.get("network.scale"))
 
-    def _logits(self, A: torch.Tensor, B: torch.Tensor, x: torch.Tensor, cache: FeatureCache | None) -> torch.Tensor:
-        """Logits (..., n, L, 2) from A (d, d, 2) or (S, d, d, 2) and B (..., d, d, 2): one network, or S at once."""
+    #: Without gradient, strings are evaluated in chunks of at most this many (member, string, site) triples.
+    CHUNK = 2**19
+
+    def _logits(
+        self, A: torch.Tensor, B: torch.Tensor, x: torch.Tensor, cache: FeatureCache | None,
+        boundaries: tuple[torch.Tensor, torch.Tensor], scale: torch.Tensor | None,
+    ) -> torch.Tensor:  # fmt: skip
+        """Logits (..., n, L, 2) from A (d, d, 2) or (S, d, d, 2) and B (..., d, d, 2): one network, or S at once.
+
+        Without gradient (evaluation), long test sets go in chunks of strings,
+        so that the environments of, e.g., 48 members on 256 strings of 1000
+        cells need not be held at once.
+        """
+        members = B.shape[0] if B.ndim == 4 else 1
+        per_chunk = max(1, self.CHUNK // (members * x.shape[1]))
+        if not torch.is_grad_enabled() and len(x) > per_chunk:
+            parts = [self._logits(A, B, x[k : k + per_chunk], cache, boundaries, scale) for k in range(0, len(x), per_chunk)]
+            return torch.cat(parts, dim=-3 if self.site is None else -2)
         present = x != ABSENT
         cells = torch.where(present, x, 0)
-        if A.requires_grad:  # trained: z_i = l_{i-1}^T B^{(x_i)} r_{i+1}
-            left, right = _environments(_site_matrices(A, cells), present)  # (..., n, L, d)
-            z = torch.einsum("...nla,...nlab,...nlb->...nl", left, _site_matrices(B, cells), right)
+        if A.requires_grad:  # trained: h_k = l_{i-1}^T B^{(k)} r_{i+1}
+            z = _readout(_local_maps(*_environments(A, cells, present, boundaries), B), cells, scale)
         else:  # frozen: the perceptron z_i = phi_i . vec(B), on features remembered once
-            features = cache.get(A, x) if cache is not None else _features(*_environments(_site_matrices(A, cells), present), cells)
-            weights = B.flatten(-3)  # (..., D)
-            if weights.ndim == 1:  # one network
-                z = features @ weights
-            elif features.ndim == 4:  # one A per member: (S, n L, D) @ (S, D, 1)
-                z = (features.flatten(-3, -2) @ weights[..., None])[..., 0].unflatten(-1, x.shape)
-            else:  # one A shared by S read-outs: (n, L, D) @ (D, S)
-                z = (features @ weights.T).movedim(-1, 0)
+            if cache is not None:
+                features = cache.get(A, x, boundaries)
+            else:
+                features = _features(*_environments(A, cells, present, boundaries), cells)
+            if scale is not None:  # normalised read-out: h_k from the pair features l (x) r, (..., n, L, d^2)
+                pair = features.unflatten(-1, (-1, 2)).sum(-1)  # phi = pair (x) onehot(x_i): one of the two is zero
+                weights = B.flatten(-3, -2)  # (..., d^2, 2)
+                if weights.ndim == 2:  # one network
+                    h = pair @ weights
+                elif pair.ndim == 4:  # one A per member
+                    h = torch.einsum("snlp,spk->snlk", pair, weights)
+                else:  # one A shared by S read-outs
+                    h = torch.einsum("nlp,spk->snlk", pair, weights)
+                z = _readout(h, cells, scale)
+            else:
+                weights = B.flatten(-3)  # (..., D)
+                if weights.ndim == 1:  # one network
+                    z = features @ weights
+                elif features.ndim == 4:  # one A per member: (S, n L, D) @ (S, D, 1)
+                    z = (features.flatten(-3, -2) @ weights[..., None])[..., 0].unflatten(-1, x.shape)
+                else:  # one A shared by S read-outs: (n, L, D) @ (D, S)
+                    z = (features @ weights.T).movedim(-1, 0)
         logits = _pairs(torch.where(present, z, -1e4))
         return logits if self.site is None else logits[..., self.site, :]
 
@@ -280,30 +362,56 @@ def _check_present(present: torch.Tensor | None, x: torch.Tensor) -> torch.Tenso
     return present
 
 
-def _site_matrices(A: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """The site matrices A^{(x_i)}, (..., n, L, d, d), of A (..., d, d, 2) (one model or a stack) on cells x (n, L)."""
-    return A.movedim(-1, -3)[..., x, :, :]
+def _local_maps(left: torch.Tensor, right: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
+    """h_k = l_{i-1}^T B^{(k)} r_{i+1} for both k, (..., n, L, 2), from environments (..., n, L, d) and B (..., d, d, 2)."""
+    return torch.einsum("...nla,...abk,...nlb->...nlk", left, B, right)
 
 
-def _environments(site: torch.Tensor, present: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
-    """Left and right environments (..., n, L, d) from the site matrices (..., n, L, d, d) of one or several models.
+def _readout(h: torch.Tensor, cells: torch.Tensor, scale: torch.Tensor | None) -> torch.Tensor:
+    """Logits (..., n, L): h_{x_i} (linear read-out, scale None) or scale h_{x_i} / (|h| + 1e-6) (normalised)."""
+    z = h.gather(-1, cells.expand(h.shape[:-1])[..., None])[..., 0]
+    if scale is None:
+        return z
+    scale = scale.reshape(scale.shape + (1, 1))  # () or (S,): one per member
+    return scale * z / (torch.linalg.vector_norm(h, dim=-1) + 1e-6)
+
+
+def _environments(
+    A: torch.Tensor, x: torch.Tensor, present: torch.Tensor | None, boundaries: tuple[torch.Tensor, torch.Tensor]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Left and right environments (..., n, L, d) of strings x (n, L) under A (..., d, d, 2), one model or a stack.
 
     The recursion of :meth:`TensorNetworkAttention.environments`, on every
-    (model, string) pair at once: leading model axes are flattened into the
-    batch, so one model or a stack of them run the same operations.
-    ``present`` (n, L) bool, or None when every site exists.
+    (model, string) pair at once.  A step multiplies the environments of all
+    strings by [A^{(0)} | A^{(1)} | 1] in one batched matrix product (one per
+    model) and keeps, per string, the block of its cell (the identity for an
+    absent site, so absent sites pass the environments through): no site
+    matrix of a string is ever materialised, so long strings cost only their
+    environments.  ``present`` (n, L) bool, or None when every site exists;
+    ``boundaries`` (l_{-1}, r_L), each (d,) or (S, d).
     """
-    *batch, L, d, _ = site.shape
-    if present is not None:
-        identity = torch.eye(d, dtype=site.dtype).expand_as(site)
-        site = torch.where(present[..., None, None], site, identity)
-    sites = site.reshape(-1, L, d, d).unbind(1)  # L x (N, d, d), N = models x strings (one backward for all sites)
-    boundary = torch.full((sites[0].shape[0], d), d**-0.5, dtype=site.dtype)
-    left, right = [boundary], [boundary]
+    *batch, d, _, _ = A.shape
+    n, L = x.shape
+    code = x if present is None else torch.where(present, x, 2)  # 0, 1, or 2 for the identity
+    stack = A.reshape(-1, d, d, 2)  # (M, d, d, 2), M models
+    M = stack.shape[0]
+    identity = torch.eye(d, dtype=A.dtype).expand(M, d, d)
+    to_left = torch.cat([stack[..., 0], stack[..., 1], identity], dim=-1)  # (M, d, 3d): l -> l A^{(k)}
+    to_right = torch.cat([stack[..., 0].mT, stack[..., 1].mT, identity], dim=-1)  # r -> (A^{(k)} r)^T
+
+    def step(v: torch.Tensor, matrices: torch.Tensor, i: int) -> torch.Tensor:  # (M, n, d) -> (M, n, d)
+        blocks = torch.bmm(v, matrices).unflatten(-1, (3, d))  # (M, n, 3, d)
+        chosen = blocks.gather(2, code[:, i].view(1, n, 1, 1).expand(M, n, 1, d))[:, :, 0]
+        return _normalise(chosen)
+
+    def start(boundary: torch.Tensor) -> torch.Tensor:
+        return boundary.to(A.dtype).reshape(-1, 1, d).expand(M, n, d)
+
+    left, right = [start(boundaries[0])], [start(boundaries[1])]
     for i in range(L - 1):
-        left.append(_normalise(torch.einsum("na,nab->nb", left[-1], sites[i])))
-        right.append(_normalise(torch.einsum("nab,nb->na", sites[L - 1 - i], right[-1])))
-    return torch.stack(left, dim=1).reshape(*batch, L, d), torch.stack(right[::-1], dim=1).reshape(*batch, L, d)
+        left.append(step(left[-1], to_left, i))
+        right.append(step(right[-1], to_right, L - 1 - i))
+    return torch.stack(left, dim=-2).reshape(*batch, n, L, d), torch.stack(right[::-1], dim=-2).reshape(*batch, n, L, d)
 
 
 def perceptron_features(model: TensorNetworkAttention, x: torch.Tensor) -> torch.Tensor:

@@ -201,3 +201,62 @@ def test_long_test_strings_have_both_parities():
     for row in range(6):
         start = row % 2
         np.testing.assert_array_equal(y[row, start:].numpy(), data_module.rule30(X[row : row + 1, start:], 2)[0].numpy())
+
+
+def test_domain_size_is_the_authors():
+    from grokbook.tasks.automata_protocol import domain_size
+
+    present = torch.ones(1, 10, dtype=torch.bool)
+    none = torch.zeros(1, 10, dtype=torch.bool)
+    one_wall = torch.tensor([[False] * 5 + [True] * 5])
+    alternating = torch.arange(10)[None] % 2 == 0
+    assert domain_size(none, present).item() == 1.0
+    assert domain_size(one_wall, present).item() == pytest.approx(9 / 20)  # (n - w) / ((w + 1) n)
+    assert domain_size(alternating, present).item() == pytest.approx(1 / 100)
+    padded = torch.tensor([[False, False, True, True]])  # two absent cells at the left: walls only between present ones
+    assert domain_size(torch.tensor([[True, False, False, True]]), padded).item() == pytest.approx(1 / 4)
+
+
+def test_sigmoid_mse_and_protocol_epochs():
+    from grokbook.tasks.automata_protocol import protocol_epochs, sigmoid_mse
+
+    z = torch.tensor([[0.0, 2.0, -1.0]], dtype=torch.float64)
+    y = torch.tensor([[1, 1, IGNORE_INDEX]])
+    logits = torch.nn.functional.pad(z[..., None], (1, 0))
+    expected = ((torch.sigmoid(z[0, :2]) - 1.0) ** 2).mean()
+    torch.testing.assert_close(sigmoid_mse(logits, y), expected)
+    epochs = np.array([0, 5, 10])
+    values = np.array([[0.5, 0.2], [0.995, 0.99], [1.0, 0.3]])
+    np.testing.assert_array_equal(protocol_epochs(epochs, values), [5.0, np.nan])
+
+
+def test_train_protocol_records_the_authors_times():
+    from grokbook.tasks.automata_protocol import run_protocol_config, train_protocol
+
+    config = {"d": 2, "j": 1, "L_min": 4, "L_max": 6, "n_held_out": 4, "A_init": "authors", "freeze_A": True,
+              "lr": 0.05, "batch_size": 32, "n_epochs": 60, "n_test": 8, "L_test": 50, "test_every": 5, "n_screen": 4}
+    out = train_protocol(config, [0, 1, 2])
+    assert out["epochs"].tolist() == list(range(0, 61, 5))
+    for key in ("train_error", "held_out_error", "long_error", "ds_train", "ds_test", "long_full"):
+        assert out[key].shape == (13, 3)
+    for key in ("train_epoch", "gen_epoch", "t_zero", "t_fit", "t_grok"):
+        assert out[key].shape == (3,)
+    learned = np.isfinite(out["t_zero"])
+    assert learned.any()  # the hand-made attention carries the rule: some read-out reaches zero error in 60 epochs
+    assert np.all(out["gen_epoch"][learned] <= out["t_zero"][learned])  # no error: domain size 1
+    with pytest.raises(ValueError, match="A_init"):
+        train_protocol({**config, "d": 3}, [0])
+    with pytest.raises(ValueError, match="loss"):
+        run_protocol_config({**config, "loss": "hinge"}, 0)
+
+
+def test_aligned_exponent_on_evaluations_every_few_epochs():
+    rng = np.random.default_rng(1)
+    nu, n_runs, step = 1.3, 8, 5
+    t_zero = step * rng.integers(30, 60, n_runs).astype(float)
+    epochs = np.arange(0, 400, step)
+    long_error = 1e-3 * np.clip(t_zero[None, :] - epochs[:, None], 0, None) ** nu
+    fit = aligned_exponent(long_error, t_zero, window=(2, 64), epochs=epochs, n_resamples=200)
+    assert abs(fit.nu - nu) < 1e-9 and fit.s.tolist() == list(range(5, 61, 5))
+    with pytest.raises(ValueError, match="epochs"):
+        aligned_exponent(long_error, t_zero, epochs=epochs[:-1])

@@ -157,3 +157,19 @@ def test_arguments_are_validated(call, message):
 def test_wrong_type_raises_type_error():
     with pytest.raises(TypeError, match="N"):
         solvable.grokking_probability(2.5, 0.3)
+
+
+def test_population_flow_enters_the_gap_at_b4():
+    """(B4) against the exact population flow (root of |w_perp|^2 = (eps^2 - 1) w_1^2), and its identity with (B2)."""
+    eps, lambda2, D = 1.01, 0.1, 10
+    w_perp0_sq = np.array([0.5, 3.0, 9.0, 20.0])
+    t = np.linspace(0, 60, 600_001)
+    w1, w_perp_sq = solvable.population_flow_ball(1.0, w_perp0_sq, eps, lambda2, D, t)
+    inside = w_perp_sq <= (eps**2 - 1) * w1**2
+    exact = t[np.argmax(inside, axis=-1)]
+    # w_1 starts at 1 and relaxes at rate h1 ~ 1.2 to w_1* ~ 0.84: (B4) holds once that transient is over
+    np.testing.assert_allclose(solvable.population_entry_time_ball(w_perp0_sq, eps, lambda2, D), exact, atol=0.02)
+    h1 = eps**2 + lambda2 + 1 / (D + 2)
+    w1_star = eps / h1
+    paper = solvable.slow_grokking_time_ball(eps, lambda2, D)
+    assert solvable.population_entry_time_ball(w1_star**2 * eps**4 / (eps**2 + 1), eps, lambda2, D) == pytest.approx(paper)

@@ -85,7 +85,9 @@ def test_ensemble_of_cell_logits_shares_a_frozen_attention():
     for n in networks[1:]:
         n.A.copy_(networks[0].A)
     shared = Ensemble([tn.CellLogits(n) for n in networks])  # one A: kept once
-    assert stacked.shared == [False] and shared.shared == [True]
+    is_shared = {name: dict(zip(e.buffer_names, e.shared)) for name, e in (("stacked", stacked), ("shared", shared))}
+    assert is_shared["stacked"]["network.A"] is False and is_shared["shared"]["network.A"] is True
+    assert is_shared["stacked"]["network.left_boundary"] is True  # the boundary vectors, equal in every member
     x = torch.nn.functional.pad(random_strings(7, 6, seed=0), (2, 0), value=tn.ABSENT)
     with torch.no_grad():
         for k in range(3):
@@ -141,3 +143,58 @@ def test_arguments_are_validated():
         tn.CellLogits("not a module")
     with pytest.raises(ValueError, match="x"):
         tn.CellLogits(tn.TensorNetworkAttention(2))(torch.zeros(3, dtype=torch.long))
+
+
+def test_normalised_readout_is_the_authors_bounded_logit():
+    """z_i = s h_{x_i} / |h|, h_k = l^T B^{(k)} r; trained, frozen (remembered features) and ensemble paths agree."""
+    x = torch.nn.functional.pad(random_strings(7, 6, seed=2), (2, 0), value=tn.ABSENT)
+    network = tn.TensorNetworkAttention(3, readout="normalised", seed=4)
+    with torch.no_grad():
+        network.scale.fill_(2.5)
+        left, right = network.environments(random_strings(5, 9, seed=1))
+        h = torch.einsum("nla,abk,nlb->nlk", left, network.B, right)
+        cells = random_strings(5, 9, seed=1)
+        expected = 2.5 * h.gather(-1, cells[..., None])[..., 0] / (h.norm(dim=-1) + 1e-6)
+        torch.testing.assert_close(network(cells), expected, rtol=1e-12, atol=1e-12)
+        assert network(cells).abs().max() <= 2.5
+    assert sorted(name for name, _ in network.named_parameters()) == ["A", "B", "scale"]
+    frozen = tn.TensorNetworkAttention(3, freeze_A=True, readout="normalised", seed=4)
+    with torch.no_grad():
+        frozen.scale.fill_(2.5)
+    trained = tn.CellLogits(network)(x).detach()  # A requires grad: the recursion, not the remembered features
+    with torch.no_grad():
+        torch.testing.assert_close(tn.CellLogits(frozen)(x), trained, rtol=1e-12, atol=1e-12)
+    members = [tn.TensorNetworkAttention(3, readout="normalised", seed=s) for s in range(3)]
+    ensemble = Ensemble([tn.CellLogits(m) for m in members])
+    with torch.no_grad():
+        for k in range(3):
+            torch.testing.assert_close(ensemble(x)[k], tn.CellLogits(members[k])(x), rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match="readout"):
+        tn.TensorNetworkAttention(2, readout="softmax")
+
+
+def test_long_strings_are_evaluated_in_chunks_without_gradient():
+    network = tn.TensorNetworkAttention(3, seed=1)
+    x = random_strings(30, 40, seed=0)
+    model = tn.CellLogits(network)
+    whole = model(x).detach()
+    old, tn.CellLogits.CHUNK = tn.CellLogits.CHUNK, 100  # 2 strings per chunk
+    try:
+        with torch.no_grad():
+            torch.testing.assert_close(model(x), whole, rtol=1e-12, atol=1e-12)
+    finally:
+        tn.CellLogits.CHUNK = old
+
+
+def test_authors_frozen_attention_carries_rule_30_once():
+    """The hand-made d = 2 tensor with zero-run boundaries: a hand-set read-out predicts rule 30 (j = 1) exactly."""
+    network = tn.authors_frozen_attention(readout="linear")
+    assert torch.equal(network.A[..., 1], torch.tensor([[1.0, 1.0], [0.0, 0.0]], dtype=torch.float64))
+    assert torch.equal(network.A[..., 0], torch.tensor([[1.0, 0.0], [1.0, 1.0]], dtype=torch.float64))
+    u, v = torch.tensor([1.0, -1.5], dtype=torch.float64), torch.tensor([1.0, 1.0], dtype=torch.float64)
+    f, g = torch.tensor([1.0, -1.5], dtype=torch.float64), torch.tensor([-1.0, 1.5], dtype=torch.float64)
+    with torch.no_grad():
+        network.B.copy_(torch.stack([-torch.outer(f, g), torch.outer(u, v)], dim=-1))  # B^{(0)}, B^{(1)}
+        x = random_strings(50, 300, seed=7)
+        assert torch.equal((network(x) > 0).long(), rule30(x, 1))
+    assert [name for name, _ in network.named_parameters()] == ["B"]

@@ -36,7 +36,10 @@ class AlignedExponent:
     mean_error: np.ndarray  # (K,) mean error of the aligned runs there
 
 
-def aligned_exponent(long_error: np.ndarray, t_zero: np.ndarray, *, window: tuple[int, int] = (1, 10), n_resamples: int = 2000, seed: int = 0) -> AlignedExponent:
+def aligned_exponent(
+    long_error: np.ndarray, t_zero: np.ndarray, *, window: tuple[int, int] = (1, 10), n_resamples: int = 2000, seed: int = 0,
+    epochs: np.ndarray | None = None,
+) -> AlignedExponent:  # fmt: skip
     """Measure nu from test-error curves, each aligned at the epoch where its error first vanishes.
 
     The order parameter of the paper's grokking transition is the test error,
@@ -53,9 +56,11 @@ def aligned_exponent(long_error: np.ndarray, t_zero: np.ndarray, *, window: tupl
     Only runs with t_zero >= 2 window[1] enter, the same runs for both windows.
 
     Args:
-        long_error: (E + 1, S) per-epoch test errors of S runs.
+        long_error: (E + 1, S) per-epoch test errors of S runs, or (T, S) at ``epochs``.
         t_zero: (S,) their critical epochs (NaN: no zero error; such runs are left out).
-        window: (first, last) epochs before t_zero in the fit, 1 <= first < last.
+        window: (first, last) epochs before t_zero in the fit, 1 <= first < last; with
+            ``epochs`` every evaluation whose distance s to t_zero lies in the window is used.
+        epochs: (T,) evenly spaced evaluation epochs of the rows of long_error (default 0, 1, ..., E).
         n_resamples: bootstrap resamples, >= 100.
         seed: seed of the bootstrap.
     """
@@ -65,21 +70,30 @@ def aligned_exponent(long_error: np.ndarray, t_zero: np.ndarray, *, window: tupl
     long_error, t_zero = np.asarray(long_error, float), np.asarray(t_zero, float)
     if long_error.ndim != 2 or t_zero.shape != (long_error.shape[1],):
         raise ValueError(f"long_error must be (E + 1, S) and t_zero (S,), got {long_error.shape} and {t_zero.shape}")
+    step = 1
+    if epochs is not None:
+        epochs = np.asarray(epochs)
+        step = int(epochs[1] - epochs[0]) if epochs.size > 1 else 1
+        if epochs.shape != (long_error.shape[0],) or epochs[0] != 0 or np.any(np.diff(epochs) != step):
+            raise ValueError(f"epochs must be 0, k, 2k, ... with one per row of long_error, got {epochs[:5]}...")
     use = np.flatnonzero(np.isfinite(t_zero) & (t_zero >= 2 * last_s))
     if use.size < 3:
         raise ValueError(f"need at least 3 runs whose error vanishes after epoch {2 * last_s}, got {use.size}")
 
     def aligned(s: np.ndarray) -> np.ndarray:  # (R, K): E(t_zero - s) of every run used
-        return long_error[t_zero[use].astype(int)[:, None] - s[None, :], use[:, None]]
+        return long_error[(t_zero[use].astype(int)[:, None] - s[None, :]) // step, use[:, None]]
 
-    s = np.arange(first_s, last_s + 1)  # (K,)
-    curves, doubled = aligned(s), aligned(np.arange(2 * first_s, 2 * last_s + 1))
+    def grid(first: int, last: int) -> np.ndarray:  # the distances s in [first, last] that fall on evaluations
+        return np.arange(-(-first // step) * step, last + 1, step)
+
+    s = grid(first_s, last_s)  # (K,)
+    curves, doubled = aligned(s), aligned(grid(2 * first_s, 2 * last_s))
 
     def slope(curves: np.ndarray, s: np.ndarray) -> float:
         return float(np.polyfit(np.log(s), np.log(curves.mean(axis=0)), 1)[0])
 
     nu = slope(curves, s)
-    systematic = abs(slope(doubled, np.arange(2 * first_s, 2 * last_s + 1)) - nu)
+    systematic = abs(slope(doubled, grid(2 * first_s, 2 * last_s)) - nu)
     result = stats.bootstrap(  # resample the runs: the statistic gets their indices
         (np.arange(use.size),), lambda runs: slope(curves[runs.astype(int)], s), vectorized=False, n_resamples=n_resamples,
         method="percentile", rng=np.random.default_rng(seed),
