@@ -244,6 +244,11 @@ def test_train_protocol_records_the_authors_times():
     learned = np.isfinite(out["t_zero"])
     assert learned.any()  # the hand-made attention carries the rule: some read-out reaches zero error in 60 epochs
     assert np.all(out["gen_epoch"][learned] <= out["t_zero"][learned])  # no error: domain size 1
+    payload = run_protocol_config({**config, "n_models": 2, "n_epochs": 10}, 1)  # members 2 and 3
+    for key in ("train_loss", "train_acc", "test_loss", "test_acc"):  # the members' mean curves, one run's payload
+        assert payload[key].shape == (3,)
+    assert np.isscalar(payload["t_fit"]) and payload["t_fit_members"].shape == (2,)
+    np.testing.assert_allclose(payload["test_acc"], 1 - payload["long_error"].mean(1))
     with pytest.raises(ValueError, match="A_init"):
         train_protocol({**config, "d": 3}, [0])
     with pytest.raises(ValueError, match="loss"):

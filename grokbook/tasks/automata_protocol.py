@@ -49,7 +49,7 @@ from ..tensor_network import (
     TensorNetworkAttention,
     authors_frozen_attention,
 )
-from ..train import train
+from ..train import History, train
 from ..validate import check_config, check_int, check_real
 from .automata_data import crop_dataset, random_strings, rule30
 
@@ -204,7 +204,8 @@ def train_protocol(config: dict[str, Any], seeds: Sequence[int], *, data_seed: i
 
     Returns:
         ``epochs`` (T,), every ``test_every`` epochs; (T, S): ``train_error``,
-        ``held_out_error`` (per-cell, from train()), ``long_error`` (per-cell
+        ``held_out_error``, ``train_losses``, ``held_out_losses`` (per cell, from
+        train(), without the penalty), ``long_error`` (per-cell
         error on the long strings: all of them where ``long_full``, else the
         first n_screen), ``ds_train``, ``ds_test`` (domain sizes); (S,):
         ``train_epoch``, ``gen_epoch`` (the authors' times), ``t_zero`` (first
@@ -241,6 +242,8 @@ def train_protocol(config: dict[str, Any], seeds: Sequence[int], *, data_seed: i
     out: dict[str, Any] = {"epochs": epochs}
     out["train_error"] = 1 - np.stack([h.train_acc for h in histories], axis=1)
     out["held_out_error"] = 1 - np.stack([h.test_acc for h in histories], axis=1)
+    out["train_losses"] = np.stack([h.train_loss for h in histories], axis=1)
+    out["held_out_losses"] = np.stack([h.test_loss for h in histories], axis=1)
     for key in ("long_error", "long_full", "ds_train", "ds_test"):
         out[key] = np.array([[h.snapshots[e][key] for h in histories] for e in epochs])
     out["train_epoch"] = protocol_epochs(epochs, out["ds_train"])
@@ -261,8 +264,22 @@ def run_protocol_config(config: dict[str, Any], seed: int) -> dict[str, Any]:
     Args:
         config: dict; missing keys take :data:`PROTOCOL_CONFIG`'s values, unknown keys raise ValueError.
         seed: block of member seeds, >= 0.
+
+    Returns:
+        :func:`train_protocol`'s arrays (its per-member clock times renamed
+        ``t_fit_members``, ``t_grok_members``), and the members' mean curves as
+        one run's payload (:meth:`grokbook.train.History.to_payload`):
+        ``train_loss``, ``train_acc`` (training windows), ``test_loss`` (held-out
+        strings), ``test_acc`` (long strings: 1 - mean long_error), and the
+        clock's ``t_fit``, ``t_grok``, ``delay`` of those mean curves.
     """
     c = _check_protocol(config)
     n_models = c["n_models"]
     seed = check_int("seed", seed, minimum=0)
-    return train_protocol(c, list(range(seed * n_models, (seed + 1) * n_models)), data_seed=0)
+    out = train_protocol(c, list(range(seed * n_models, (seed + 1) * n_models)), data_seed=0)
+    out["t_fit_members"], out["t_grok_members"] = out.pop("t_fit"), out.pop("t_grok")
+    history = History(  # the members' mean curves, what `grokbook show` and the archive checks read
+        out["epochs"], out["train_losses"].mean(1), 1 - out["train_error"].mean(1), out["held_out_losses"].mean(1),
+        1 - out["long_error"].mean(1),
+    )  # fmt: skip
+    return out | {k: v for k, v in history.to_payload().items() if k != "epochs"}
