@@ -145,3 +145,19 @@ def test_gradient_sweep_stacks_snapshots_and_restores_threads():
     assert torch.get_num_threads() == threads
     with pytest.raises(ValueError, match="widths"):
         av.gradient_sweep(train_run, [], [0], [0])
+
+
+def test_kurtosis_matched_gradients_keep_the_kurtosis():
+    from scipy import stats
+
+    from grokbook.probes.avalanche import kurtosis_matched_gradients
+
+    rng = np.random.default_rng(0)
+    real = rng.standard_t(5, size=(3, 20_000))  # kurtosis 9 in the limit
+    fake = kurtosis_matched_gradients(real, seed=1)
+    assert fake.shape == real.shape
+    k_real = stats.kurtosis(real, axis=1, fisher=False)
+    k_fake = stats.kurtosis(fake, axis=1, fisher=False)
+    np.testing.assert_allclose(k_fake, k_real, rtol=0.25)  # sample kurtosis of heavy tails is noisy
+    gauss = kurtosis_matched_gradients(rng.standard_normal((1, 20_000)), seed=2)
+    assert abs(stats.kurtosis(gauss[0], fisher=False) - 3) < 0.2

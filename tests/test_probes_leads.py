@@ -45,3 +45,29 @@ def test_separation_time_validates(kwargs, name):
     args = dict(times=[0.0, 1.0], band_a=np.zeros((2, 2)), band_b=np.ones((2, 2)), persist=1) | kwargs
     with pytest.raises(ValueError, match=name):
         separation_time(args.pop("times"), args.pop("band_a"), args.pop("band_b"), **args)
+
+
+def test_applicable_flags_drifts_and_counts():
+    from grokbook.probes.leads import applicable
+
+    t = np.arange(100.0)
+    step = np.where(t < 50, 0.0, 1.0)
+    assert applicable(t, step + 0.001 * t / 100 + np.linspace(0, 0.01, 100), start=10) in ("", "few values")
+    smooth = 1 / (1 + np.exp(-(t - 50) / 5))
+    assert applicable(t, smooth, start=10) == ""
+    assert applicable(t, t**2, start=10) == "no plateau"
+    assert applicable(t, 2 + (t > 50), start=10) == "few values"
+
+
+def test_drift_null_keeps_the_end_and_times_a_drift_near_half_way():
+    from grokbook.probes.leads import drift_null
+
+    t = np.arange(201.0)
+    ramp = t / 200  # a steady drift: every order of its increments is the same ramp
+    times = drift_null(t, ramp, start=0, n_shuffles=20)
+    assert times.shape == (20,)
+    np.testing.assert_allclose(times, times[0])
+    # a sharp step at t = 20: shuffled, its one big increment lands anywhere
+    step = (t >= 20).astype(float)
+    shuffled = drift_null(t, step, start=0, n_shuffles=200, seed=1)
+    assert np.nanstd(shuffled) > 20

@@ -82,3 +82,15 @@ def test_ofc_load_balance_and_conservation_at_one_quarter(periodic):
 def test_arguments_are_validated(call, name):
     with pytest.raises(ValueError, match=name):
         call(make_graph("barabasi_albert", 50))
+
+
+def test_borel_sizes_have_the_mean_field_mean():
+    """The Borel law of the mean-field avalanche has mean 1 / (1 - m) (a branching process with ratio m)."""
+    from grokbook.probes.sandpile import borel_sizes
+
+    sizes = borel_sizes(0.9, 20_000, seed=1)
+    assert sizes.min() >= 1
+    # mean 10, variance m / (1 - m)^3 = 900: 4 standard errors of the mean
+    assert abs(sizes.mean() - 10) < 4 * np.sqrt(900 / sizes.size)
+    with pytest.raises(ValueError, match="m"):
+        borel_sizes(1.5, 10)

@@ -58,3 +58,30 @@ def test_resample_seeds_draws_seeds_within_each_scale():
 def test_arguments_are_validated(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_graph_and_seed_bootstrap_widens_the_band_by_the_graph_spread():
+    """Sizes that differ between graphs but not seeds: a seed-only bootstrap sees no spread, the joint one does."""
+    rng = np.random.default_rng(2)
+    N = np.array([100, 200, 400, 800])
+    graph_noise = np.exp(0.2 * rng.standard_normal((4, 5, 1, 1)))  # (n_scales, n_graphs, 1, 1)
+    S = 2.0 * N[:, None, None, None] ** 1.1 * graph_noise * np.ones((4, 5, 6, 2))  # (n_scales, n_graphs, n_seeds, T)
+    joint = scaling.effective_dimension(N, S)
+    seeds_only = scaling.effective_dimension(N, S[:, 0])
+    assert joint.D.shape == (2,) and np.all(joint.high - joint.low > 0.05)
+    np.testing.assert_allclose(seeds_only.high - seeds_only.low, 0, atol=1e-12)
+    # the residuals of the fit are the graph noise averaged over graphs, less its own straight line
+    assert np.abs(joint.residuals(N)).max() < 0.3 and joint.residuals(N).shape == (4, 2)
+    boot = scaling.resample_graphs_and_seeds(np.log(S), n_boot=50)
+    assert boot.shape == (50, 4, 2)
+
+
+def test_empty_snapshots_give_nan_only_where_asked():
+    N = np.array([10, 20, 40])
+    S = np.ones((3, 4, 3)) * N[:, None, None]
+    S[1, 2, 1] = 0  # one cascade of snapshot 1 never toppled
+    with pytest.raises(ValueError, match="empty"):
+        scaling.effective_dimension(N, S)
+    fit = scaling.effective_dimension(N, S, empty="nan")
+    assert np.isnan(fit.D[1]) and np.isnan(fit.low[1]) and np.isnan(fit.boot[:, 1]).all()
+    np.testing.assert_allclose(fit.D[[0, 2]], 1.0)

@@ -50,7 +50,7 @@ from tqdm import tqdm
 
 from ..data import Dataset
 from ..train import History, LossFn, torch_threads
-from ..validate import check_choice
+from ..validate import check_choice, check_int
 from .toppling import Relaxation, _adjacency, make_graph, relax, transfer_matrix
 
 __all__ = [
@@ -62,6 +62,7 @@ __all__ = [
     "scale_graphs",
     "cascade_sizes",
     "largest_cluster",
+    "kurtosis_matched_gradients",
 ]
 
 #: Load normalisations of :func:`snapshot_loads`.
@@ -177,6 +178,43 @@ def largest_cluster(topplings: np.ndarray, graph: nx.Graph) -> np.ndarray:
             _, labels = connected_components(A[nodes][:, nodes], directed=False)
             result[b] = np.bincount(labels, weights=counts[nodes, b]).max()
     return result
+
+
+def kurtosis_matched_gradients(gradients: np.ndarray, *, seed: int = 0) -> np.ndarray:
+    """I.i.d. synthetic snapshots with the kurtosis of each real one: a null model between Gaussian and real gradients.
+
+    Each snapshot g (N,) is replaced by N i.i.d. draws from the generalised
+    normal distribution ``p(x) ~ exp(-|x|**b)`` whose shape b gives the same
+    kurtosis as g, ``Gamma(5/b) Gamma(1/b) / Gamma(3/b)**2 = E g^4 / (E g^2)^2``
+    (b = 2 is the Gaussian, kurtosis 3; b -> 0 ever heavier tails).  The
+    entries keep no placement and no other feature of the distribution of g;
+    the probe normalises the loads, so the overall scale does not matter.
+    Kurtoses beyond [1.85, 10^4] are clipped to that range.
+
+    Args:
+        gradients: (..., N) snapshots, N >= 2.
+        seed: seed of the draws, >= 0.
+
+    Returns:
+        (..., N) float64 synthetic snapshots.
+    """
+    from scipy import optimize, special, stats
+
+    g = np.asarray(gradients, dtype=np.float64)
+    if g.ndim < 1 or g.shape[-1] < 2 or not np.all(np.isfinite(g)):
+        raise ValueError(f"gradients must be a finite (..., N) array with N >= 2, got shape {g.shape}")
+    rng = np.random.default_rng(check_int("seed", seed, minimum=0))
+    kurtosis = stats.kurtosis(g.reshape(-1, g.shape[-1]), axis=1, fisher=False)  # (B,)
+
+    def excess(log_b: float, k: float) -> float:
+        b = np.exp(log_b)
+        return float(np.exp(special.gammaln(5 / b) + special.gammaln(1 / b) - 2 * special.gammaln(3 / b)) - k)
+
+    out = np.empty((kurtosis.size, g.shape[-1]))
+    for row, k in enumerate(np.clip(np.nan_to_num(kurtosis, nan=3.0), 1.85, 1e4)):
+        b = np.exp(optimize.brentq(excess, np.log(0.05), np.log(50.0), args=(k,)))
+        out[row] = stats.gennorm.rvs(b, size=g.shape[-1], random_state=rng)
+    return out.reshape(g.shape)
 
 
 # ----------------------------------------------------------------------------- gradient snapshots

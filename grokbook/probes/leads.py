@@ -8,18 +8,23 @@
   fraction of the grokking window ``t_grok - t_fit``.
 * :func:`separation_time` says when the curves of two groups of runs (say,
   runs that grok and runs that do not) part beyond their confidence bands.
+* :func:`applicable` says whether the rule can time a curve at all (it needs
+  a final plateau and more than a handful of distinct values);
+  :func:`drift_null` gives the rule's answer on curves with no transition,
+  the same increments in a random order, so that a lead can be told from a
+  steady drift.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..curves import plateau_change, transition_time
+from ..curves import plateau, plateau_change, transition_time
 from ..train import History
 from ..validate import check_int
 from .snapshot import probe_curves
 
-__all__ = ["lead_times", "separation_time"]
+__all__ = ["lead_times", "separation_time", "applicable", "drift_null"]
 
 
 def lead_times(
@@ -84,3 +89,64 @@ def separation_time(times: np.ndarray, band_a: np.ndarray, band_b: np.ndarray, *
     disjoint = (a[0] > b[1]) | (b[0] > a[1])  # (T,)
     runs = np.convolve(disjoint, np.ones(persist, dtype=int), mode="valid") == persist  # (T - persist + 1,)
     return float(t[np.argmax(runs)]) if runs.any() else float("nan")
+
+
+def applicable(epochs: np.ndarray, values: np.ndarray, *, start: float, tail: float = 0.1, min_values: int = 4, drift: float = 0.1) -> str:
+    """Why the half-way rule cannot time a curve after ``start``, or ``""`` when it can.
+
+    * ``"no plateau"``: the curve's final plateau (mean of its last ``tail``
+      of points) differs from the mean of the ``tail`` before it by more than
+      ``drift`` of its change since ``start``: it still drifts at the end, so
+      "half-way to the plateau" depends on when training stopped;
+    * ``"few values"``: after ``start`` it takes fewer than ``min_values``
+      distinct values (a count that flips between 2 and 3 has no half-way point).
+
+    Args:
+        epochs: (T,) increasing; values: (T,) the curve; start: as in :func:`lead_times`.
+        tail: fraction of points of each window, in (0, 0.5].
+        min_values: least number of distinct values, >= 2.
+        drift: largest end drift as a fraction of the change since ``start``, > 0.
+    """
+    t, v = np.asarray(epochs, dtype=float), np.asarray(values, dtype=float)
+    if t.ndim != 1 or t.shape != v.shape or t.size < 4:
+        raise ValueError(f"epochs and values must be (T,) arrays of one shape, T >= 4, got {t.shape} and {v.shape}")
+    min_values = check_int("min_values", min_values, minimum=2)
+    if not 0 < tail <= 0.5:
+        raise ValueError(f"tail must lie in (0, 0.5], got {tail}")
+    after = v[t >= start]
+    if np.unique(after).size < min_values:
+        return "few values"
+    n = max(1, int(round(tail * v.size)))
+    _, change = plateau_change(t, v, start=start, tail=tail)
+    end_drift = plateau(v, tail=tail) - v[-2 * n : -n].mean()
+    if change == 0 or abs(end_drift) > drift * abs(change):
+        return "no plateau"
+    return ""
+
+
+def drift_null(epochs: np.ndarray, values: np.ndarray, *, start: float, n_shuffles: int = 200, level: float = 0.5, min_change: float = 0.1, seed: int = 0) -> np.ndarray:
+    """Transition times of the curve with its increments after ``start`` in random orders: a curve with no transition.
+
+    The points up to ``start`` are kept; the increments between the later
+    points are permuted, which keeps the net change and every step's size but
+    destroys any moment at which the curve turns.  The half-way rule
+    (:func:`grokbook.curves.transition_time`) applied to these curves gives
+    the "transition" a steady drift of the same size produces by chance.
+
+    Returns:
+        (n_shuffles,) transition times (NaN where the rule finds none).
+    """
+    t, v = np.asarray(epochs, dtype=float), np.asarray(values, dtype=float)
+    if t.ndim != 1 or t.shape != v.shape or t.size < 3:
+        raise ValueError(f"epochs and values must be (T,) arrays of one shape, T >= 3, got {t.shape} and {v.shape}")
+    n_shuffles = check_int("n_shuffles", n_shuffles, minimum=1)
+    rng = np.random.default_rng(check_int("seed", seed, minimum=0))
+    first = int(np.searchsorted(t, start, side="left"))
+    first = min(first, t.size - 2)
+    steps = np.diff(v[first:])
+    out = np.empty(n_shuffles)
+    for k in range(n_shuffles):
+        curve = v.copy()
+        curve[first + 1 :] = v[first] + np.cumsum(rng.permutation(steps))
+        out[k] = transition_time(t, curve, start=start, level=level, min_change=min_change)
+    return out
