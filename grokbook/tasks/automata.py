@@ -47,6 +47,7 @@ from ..validate import check_config, check_int, check_real
 from . import Setup
 from .automata_data import crop_dataset, long_test_strings, random_strings, rule30
 from .automata_exponent import aligned_exponent
+from .automata_protocol import sigmoid_mse
 
 __all__ = [
     "automaton_probe",
@@ -109,6 +110,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "snapshot_every": 10,
     "n_long": 100,  # long test strings
     "L_long": 200,  # their length
+    "readout": "linear",  # or "normalised": the authors' bounded logit (then loss "mse" is theirs)
+    "loss": "logistic",  # or "mse": (sigmoid(z) - y)^2 over present cells (automata_protocol.sigmoid_mse)
 }
 
 #: The paper code's README scale (D = 40, windows 6-10 of 1024 strings, lr 0.005, batch 128, test strings of 1000 cells),
@@ -139,14 +142,16 @@ def build(config: dict[str, Any], seed: int) -> Setup:
     """
     keys = ("d", "L_min", "L_max", "j", "n_held_out", "batch_size", "n_epochs", "snapshot_every", "n_long", "L_long")
     c = _check(config, DEFAULT_CONFIG, keys)
+    if c["loss"] not in ("logistic", "mse"):
+        raise ValueError(f"loss must be 'logistic' or 'mse', got {c['loss']!r}")
     check_real("weight_decay", c["weight_decay"], minimum=0.0)
     seed = check_int("seed", seed, minimum=0)
     windows = crop_dataset(c["L_min"], c["L_max"], c["j"], n_held_out=c["n_held_out"], seed=seed)
     X_long = random_strings(c["n_long"], c["L_long"], seed=seed + 1)
     data = Dataset(windows.X_train, windows.y_train, X_long, rule30(X_long, c["j"]), n_classes=2)
-    model = CellLogits(TensorNetworkAttention(c["d"], seed=seed))
+    model = CellLogits(TensorNetworkAttention(c["d"], readout=c["readout"], seed=seed))
     optimizer = torch.optim.AdamW(model.parameters(), lr=c["lr"], weight_decay=c["weight_decay"])
-    return Setup(data, model, optimizer, padded_cross_entropy)
+    return Setup(data, model, optimizer, padded_cross_entropy if c["loss"] == "logistic" else sigmoid_mse)
 
 
 def padded_cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
