@@ -71,3 +71,12 @@ def test_drift_null_keeps_the_end_and_times_a_drift_near_half_way():
     step = (t >= 20).astype(float)
     shuffled = drift_null(t, step, start=0, n_shuffles=200, seed=1)
     assert np.nanstd(shuffled) > 20
+
+
+def test_a_logarithmic_growth_or_a_drift_has_no_plateau():
+    from grokbook.probes.leads import applicable
+
+    t = np.arange(1.0, 1501.0)
+    assert applicable(t, np.log(t + 300), start=1) == "no plateau"  # log over a decade
+    assert applicable(t, 3 - t / 1500, start=1) == "no plateau"
+    assert applicable(t, 1 - np.exp(-t / 100), start=1) == ""

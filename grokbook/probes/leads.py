@@ -91,13 +91,15 @@ def separation_time(times: np.ndarray, band_a: np.ndarray, band_b: np.ndarray, *
     return float(t[np.argmax(runs)]) if runs.any() else float("nan")
 
 
-def applicable(epochs: np.ndarray, values: np.ndarray, *, start: float, tail: float = 0.1, min_values: int = 4, drift: float = 0.1) -> str:
+def applicable(epochs: np.ndarray, values: np.ndarray, *, start: float, tail: float = 0.1, min_values: int = 4, slowdown: float = 4.0) -> str:
     """Why the half-way rule cannot time a curve after ``start``, or ``""`` when it can.
 
-    * ``"no plateau"``: the curve's final plateau (mean of its last ``tail``
-      of points) differs from the mean of the ``tail`` before it by more than
-      ``drift`` of its change since ``start``: it still drifts at the end, so
-      "half-way to the plateau" depends on when training stopped;
+    * ``"no plateau"``: over its last ``tail`` of points the curve still moves
+      at more than 1/``slowdown`` of its mean rate since ``start``: it has not
+      slowed down onto a plateau (a steady drift keeps its rate; log t over
+      a decade of t ends at about 1/2.3 of its mean rate), so "half-way to the plateau" would depend on
+      when training stopped.  The end rate is the difference of the means of
+      the last two ``tail`` windows over the time between their centres.
     * ``"few values"``: after ``start`` it takes fewer than ``min_values``
       distinct values (a count that flips between 2 and 3 has no half-way point).
 
@@ -105,7 +107,7 @@ def applicable(epochs: np.ndarray, values: np.ndarray, *, start: float, tail: fl
         epochs: (T,) increasing; values: (T,) the curve; start: as in :func:`lead_times`.
         tail: fraction of points of each window, in (0, 0.5].
         min_values: least number of distinct values, >= 2.
-        drift: largest end drift as a fraction of the change since ``start``, > 0.
+        slowdown: how many times slower than its mean rate the curve must end, > 1.
     """
     t, v = np.asarray(epochs, dtype=float), np.asarray(values, dtype=float)
     if t.ndim != 1 or t.shape != v.shape or t.size < 4:
@@ -113,13 +115,15 @@ def applicable(epochs: np.ndarray, values: np.ndarray, *, start: float, tail: fl
     min_values = check_int("min_values", min_values, minimum=2)
     if not 0 < tail <= 0.5:
         raise ValueError(f"tail must lie in (0, 0.5], got {tail}")
-    after = v[t >= start]
-    if np.unique(after).size < min_values:
+    if not slowdown > 1:
+        raise ValueError(f"slowdown must be > 1, got {slowdown}")
+    if np.unique(v[t >= start]).size < min_values:
         return "few values"
     n = max(1, int(round(tail * v.size)))
     _, change = plateau_change(t, v, start=start, tail=tail)
-    end_drift = plateau(v, tail=tail) - v[-2 * n : -n].mean()
-    if change == 0 or abs(end_drift) > drift * abs(change):
+    end_rate = (v[-n:].mean() - v[-2 * n : -n].mean()) / (t[-n:].mean() - t[-2 * n : -n].mean())
+    mean_rate = change / (t[-n:].mean() - start) if t[-n:].mean() > start else np.inf
+    if change == 0 or slowdown * abs(end_rate) > abs(mean_rate):
         return "no plateau"
     return ""
 
