@@ -1,7 +1,7 @@
 """Checks on the notebook pairs, run by scripts/test.sh.
 
     python scripts/check_notebooks.py sync    # every notebooks/*.py matches its .ipynb
-    python scripts/check_notebooks.py pages   # the built book has a page per chapter
+    python scripts/check_notebooks.py pages   # every notebook is in _toc.yml, and the built book has a page per toc entry
 """
 
 from __future__ import annotations
@@ -31,10 +31,21 @@ def check_sync() -> list[str]:
     return problems
 
 
+def toc_files() -> list[str]:
+    """Every file of _toc.yml (root first), without suffix, in reading order."""
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    return [toc["root"]] + [chapter["file"] for part in toc.get("parts", []) for chapter in part.get("chapters", [])]
+
+
 def check_pages() -> list[str]:
     html = ROOT / "_build" / "html"
-    pages = [html / "notebooks" / f"{py.stem}.html" for py in NOTEBOOKS] + [html / "index.html"]
-    return [f"missing page {page.relative_to(ROOT)}" for page in pages if not page.exists()]
+    listed = toc_files()
+    problems = [f"notebooks/{py.stem} is not in _toc.yml (only_build_toc_files: it would not be built)"
+                for py in NOTEBOOKS if f"notebooks/{py.stem}" not in listed]
+    pages = [html / f"{name}.html" for name in listed] + [html / "index.html"]
+    return problems + [f"missing page {page.relative_to(ROOT)}" for page in pages if not page.exists()]
 
 
 if __name__ == "__main__":
