@@ -91,39 +91,46 @@ def separation_time(times: np.ndarray, band_a: np.ndarray, band_b: np.ndarray, *
     return float(t[np.argmax(runs)]) if runs.any() else float("nan")
 
 
-def applicable(epochs: np.ndarray, values: np.ndarray, *, start: float, tail: float = 0.1, min_values: int = 4, slowdown: float = 4.0) -> str:
+def applicable(
+    epochs: np.ndarray, values: np.ndarray, *, start: float, window: float, drop: float = 0.2, tolerance: float = 0.1, min_values: int = 4, level: float = 0.5
+) -> str:
     """Why the half-way rule cannot time a curve after ``start``, or ``""`` when it can.
 
-    * ``"no plateau"``: over its last ``tail`` of points the curve still moves
-      at more than 1/``slowdown`` of its mean rate since ``start``: it has not
-      slowed down onto a plateau (a steady drift keeps its rate; log t over
-      a decade of t ends at about 1/2.3 of its mean rate), so "half-way to the plateau" would depend on
-      when training stopped.  The end rate is the difference of the means of
-      the last two ``tail`` windows over the time between their centres.
+    * ``"no plateau"``: the rule's time depends on when training stopped.
+      The curve is cut at ``start + (1 - drop) * (T - start)`` (its last
+      ``drop`` of training after ``start`` removed) and timed again; if the
+      two transition times differ by more than ``tolerance * window`` (or
+      one exists and the other not), the curve has not settled on a plateau
+      that the rule can measure half-way to.
     * ``"few values"``: after ``start`` it takes fewer than ``min_values``
       distinct values (a count that flips between 2 and 3 has no half-way point).
 
     Args:
         epochs: (T,) increasing; values: (T,) the curve; start: as in :func:`lead_times`.
-        tail: fraction of points of each window, in (0, 0.5].
+        window: the grokking window ``end - start`` the leads are measured in, > 0.
+        drop: fraction of the training after ``start`` removed, in (0, 0.5].
+        tolerance: largest move of the time, as a fraction of ``window``, > 0.
         min_values: least number of distinct values, >= 2.
-        slowdown: how many times slower than its mean rate the curve must end, > 1.
+        level: the rule's level.
     """
     t, v = np.asarray(epochs, dtype=float), np.asarray(values, dtype=float)
     if t.ndim != 1 or t.shape != v.shape or t.size < 4:
         raise ValueError(f"epochs and values must be (T,) arrays of one shape, T >= 4, got {t.shape} and {v.shape}")
     min_values = check_int("min_values", min_values, minimum=2)
-    if not 0 < tail <= 0.5:
-        raise ValueError(f"tail must lie in (0, 0.5], got {tail}")
-    if not slowdown > 1:
-        raise ValueError(f"slowdown must be > 1, got {slowdown}")
+    if not 0 < drop <= 0.5:
+        raise ValueError(f"drop must lie in (0, 0.5], got {drop}")
+    if not window > 0 or not tolerance > 0:
+        raise ValueError(f"window and tolerance must be > 0, got {window} and {tolerance}")
     if np.unique(v[t >= start]).size < min_values:
         return "few values"
-    n = max(1, int(round(tail * v.size)))
-    _, change = plateau_change(t, v, start=start, tail=tail)
-    end_rate = (v[-n:].mean() - v[-2 * n : -n].mean()) / (t[-n:].mean() - t[-2 * n : -n].mean())
-    mean_rate = change / (t[-n:].mean() - start) if t[-n:].mean() > start else np.inf
-    if change == 0 or slowdown * abs(end_rate) > abs(mean_rate):
+    keep = t <= start + (1 - drop) * (t[-1] - start)
+    if keep.sum() < 4 or t[keep][-1] <= start:
+        return "no plateau"
+    full = transition_time(t, v, start=start, level=level)
+    cut = transition_time(t[keep], v[keep], start=start, level=level)
+    if np.isnan(full) and np.isnan(cut):
+        return ""
+    if np.isnan(full) != np.isnan(cut) or abs(full - cut) > tolerance * window:
         return "no plateau"
     return ""
 
