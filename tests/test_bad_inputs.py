@@ -118,7 +118,7 @@ CASES = [
     ("xor build width=0", lambda: xor.build({}, 0, width=0), ValueError, "width"),
     ("XORMLP seed=-1", lambda: XORMLP(3, seed=-1), ValueError, "seed"),
     # Ising tasks
-    ("ising_bins build optimizer", lambda: ising_bins.build({"optimizer": "sgd"}, 0), ValueError, "optimizer"),
+    ("ising_bins build optimizer", lambda: ising_bins.build({"optimizer": "lbfgs"}, 0), ValueError, "optimizer"),
     ("ising_bins build seed=-1", lambda: ising_bins.build({}, -1), ValueError, "seed"),
     ("ising_phase build lr=0", lambda: ising_phase.build({"lr": 0.0, "n_per_temperature": 2}, 0), ValueError, "lr"),
     ("ising_phase n_temperatures=1", lambda: ising_phase.build({"n_temperatures": 1}, 0), ValueError, "n_temperatures"),
