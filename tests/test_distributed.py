@@ -215,3 +215,29 @@ if __name__ == "__main__":  # the client of the client-killed test: `grokbook ru
     results, marker_dir = sys.argv[1:3]
     experiments.register("square", "seed squared, slowly", square, quick=QUICK, paper=QUICK)
     sys.exit(main(["run", "square", "--seeds", "8", "--workers", "2", "--set", f"sleep={CHILD_CONFIG['sleep']}", f"markers={marker_dir}", "--results", results]))
+
+
+USER_MODULE = '''
+import multiprocessing
+
+import grokbook
+
+
+def run(config, seed):
+    return {"value": float(config["a"] * seed), "in_worker": multiprocessing.parent_process() is not None}
+
+
+grokbook.register("my_workers", "a user's experiment on workers", run, quick={"a": 3})
+'''
+
+
+def test_a_users_module_runs_on_local_workers_through_import(tmp_path: Path) -> None:
+    """``grokbook --import mymodule run NAME --workers 1``: the workers import the user's module by name (issue 20.4)."""
+    (tmp_path / "my_workers_module.py").write_text(USER_MODULE)
+    env = {**os.environ, "TQDM_DISABLE": "1", "OMP_NUM_THREADS": "1"}
+    command = [sys.executable, "-m", "grokbook", "--import", "my_workers_module", "run", "my_workers", "--seeds", "2",
+               "--workers", "1", "--results", str(tmp_path / "results")]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=240)
+    assert done.returncode == 0, done.stderr
+    results = ResultStore(tmp_path / "results").results("my_workers")
+    assert [(r.seed, r.payload["value"], r.payload["in_worker"]) for r in results] == [(0, 0.0, True), (1, 3.0, True)]
