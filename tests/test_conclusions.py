@@ -14,8 +14,8 @@ import nbformat
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-CHAPTER = re.compile(r"^\{doc\}`\.\./(notebooks/\w+)`$")
-NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+CHAPTER = re.compile(r"^\{doc\}`(?:[^`<]*<)?\.\./(notebooks/\w+)>?`$")  # {doc}`../notebooks/x` or {doc}`label <../notebooks/x>`
+NUMBER = re.compile(r"-?\d+(?:,\d{3})*(?:\.\d+)?")  # 17,750 is one number; a trailing comma is not part of it
 VERDICTS = ("reproduced", "partly", "not reproduced", "not attempted", "no paper value")
 
 
