@@ -258,12 +258,13 @@ def train_protocol(config: dict[str, Any], seeds: Sequence[int], *, data_seed: i
     return out
 
 
-def run_protocol_config(config: dict[str, Any], seed: int) -> dict[str, Any]:
+def run_protocol_config(config: dict[str, Any], seed: int, device: str = "cpu") -> dict[str, Any]:
     """:func:`train_protocol` of members ``seed * n_models ... seed * n_models + n_models - 1`` (data seed 0), for the CLI.
 
     Args:
         config: dict; missing keys take :data:`PROTOCOL_CONFIG`'s values, unknown keys raise ValueError.
         seed: block of member seeds, >= 0.
+        device: "cpu" only (the archive's recompute passes the recorded device).
 
     Returns:
         :func:`train_protocol`'s arrays (its per-member clock times renamed
@@ -273,6 +274,8 @@ def run_protocol_config(config: dict[str, Any], seed: int) -> dict[str, Any]:
         strings), ``test_acc`` (long strings: 1 - mean long_error), and the
         clock's ``t_fit``, ``t_grok``, ``delay`` of those mean curves.
     """
+    if device != "cpu":
+        raise ValueError(f"device must be 'cpu' (the ensembles run on the CPU), got {device!r}")
     c = _check_protocol(config)
     n_models = c["n_models"]
     seed = check_int("seed", seed, minimum=0)
