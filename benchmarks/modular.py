@@ -20,8 +20,8 @@ printed because on a shared machine both times inflate.
 
 Then the time per full-batch training step (through ``grokbook.train.train``,
 one thread, evaluation excluded) of Nanda et al.'s one-layer transformer
-(``tasks.modular_transformer``: p = 113 and 30% of the table, their size; p = 59,
-the book's archived scale) beside the MLP's, and the transformer's
+(``tasks.modular_transformer``: p = 113, width 128/512 and 30% of the table, their
+size; p = 59 at half their width on 50% of the table, the book's archived runs) beside the MLP's, and the transformer's
 last-position forward against the literal three-position one
 (``ModularTransformer.forward_full``, what their code computes).
 """
@@ -37,6 +37,7 @@ from grokbook.tasks import modular, modular_transformer
 from grokbook.train import torch_threads, train
 
 RECIPE: dict = {}  # modular.DEFAULT_CONFIG unchanged
+BOOK_TRANSFORMER = {"p": 59, "d_model": 64, "d_mlp": 256, "train_fraction": 0.5}  # the archived runs' size
 BASELINE = {"width": 512, "dense_one_hot": True, "eval_every": 1, "n_epochs": 120}
 
 
@@ -69,15 +70,15 @@ def step_time(setup, n_steps: int = 20, forward=None) -> float:
 def transformer_rows() -> list[tuple[str, float, float, bool]]:
     """Time per step: the transformer at Nanda et al.'s size and at the book's, the MLP, the literal forward."""
     paper = modular_transformer.build({}, 0)
-    book = modular_transformer.build({"p": 59}, 0)
+    book = modular_transformer.build(BOOK_TRANSFORMER, 0)
     mlp = modular.build({"train_fraction": 0.3}, 0)
     t_paper, t_book, t_mlp = step_time(paper, 10), step_time(book), step_time(mlp, 100)
-    literal = modular_transformer.build({"p": 59}, 0)
+    literal = modular_transformer.build(BOOK_TRANSFORMER, 0)
     t_literal = step_time(literal, forward=type(literal.model).forward_full)
-    print(f"time per full-batch step (1 thread): transformer p=113 {t_paper * 1e3:.0f} ms, p=59 {t_book * 1e3:.0f} ms "
+    print(f"time per full-batch step (1 thread): transformer p=113 {t_paper * 1e3:.0f} ms, p=59 half width {t_book * 1e3:.0f} ms "
           f"(literal three-position forward {t_literal * 1e3:.0f} ms); quadratic MLP p=97 {t_mlp * 1e3:.1f} ms")
     return [
-        ("transformer p=59 step (ms; baseline: the literal three-position forward)", t_book * 1e3, t_literal * 1e3, False),
+        ("transformer p=59, half width, 50% (ms per step; baseline: literal three-position forward)", t_book * 1e3, t_literal * 1e3, False),
         ("transformer p=113, 30% (ms per step; baseline: the MLP's step, p=97, 30%)", t_paper * 1e3, t_mlp * 1e3, False),
     ]
 
