@@ -268,7 +268,7 @@ def run_protocol_config(config: dict[str, Any], seed: int, device: str = "cpu") 
 
     Returns:
         :func:`train_protocol`'s arrays (its per-member clock times renamed
-        ``t_fit_members``, ``t_grok_members``), and the members' mean curves as
+        ``t_fit_members``, ``t_grok_members``; no ``wall_time``), and the members' mean curves as
         one run's payload (:meth:`grokbook.train.History.to_payload`):
         ``train_loss``, ``train_acc`` (training windows), ``test_loss`` (held-out
         strings), ``test_acc`` (long strings: 1 - mean long_error), and the
@@ -280,6 +280,7 @@ def run_protocol_config(config: dict[str, Any], seed: int, device: str = "cpu") 
     n_models = c["n_models"]
     seed = check_int("seed", seed, minimum=0)
     out = train_protocol(c, list(range(seed * n_models, (seed + 1) * n_models)), data_seed=0)
+    del out["wall_time"]  # the store records it; a payload holds only what the seed determines
     out["t_fit_members"], out["t_grok_members"] = out.pop("t_fit"), out.pop("t_grok")
     history = History(  # the members' mean curves, what `grokbook show` and the archive checks read
         out["epochs"], out["train_losses"].mean(1), 1 - out["train_error"].mean(1), out["held_out_losses"].mean(1),
