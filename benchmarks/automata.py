@@ -29,6 +29,9 @@ epoch, old -> new: shared 24.1 -> 24.9 (1.03), survey 23.0 -> 31.6 (1.38),
 full 84.3 -> 103.3 (1.22); the new loop also evaluates the whole training
 set after every epoch, which the old one did not (it counted the errors of
 the batches as they trained).
+These numbers predate commit 4193c62, which computes the environments by one
+batched product per site (no site matrices held) and the read-out for both
+cell values; not re-measured (the machine was shared).
 """
 
 from __future__ import annotations
