@@ -772,7 +772,7 @@ print(
     f"{sum(run['wall_time'] for run in ca_runs.values()):.0f} s"
 )
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Rule 30 ($j = 2$) learned by the tensor network, seed 0, $d = 10$. Top: per-cell accuracy on the training windows, on held-out strings of 8 cells and on long strings of 200 cells, every 10 epochs. Bottom: the effective dimension $e^S$ of the left environments. Vertical lines: $t_{99}$ (dotted), $t_{dim}$ (dashed), $t_{long}$ (solid). What to see: the long strings stay at chance long after the windows are fitted, the effective dimension falls before they rise, and the long-string accuracy collapses briefly after grokking.", "name": "fig-rules-rule30-curves"}}
+# %% mystnb={"figure": {"caption": "Rule 30 ($j = 2$) learned by the tensor network, seed 0, $d = 10$. Top: per-cell accuracy on the training windows, on held-out strings of 8 cells and on long strings of 200 cells, every 10 epochs. Bottom: the effective dimension $e^S$ of the left environments. Vertical lines: $t_{99}$ (dotted), $t_{dim}$ (dashed), $t_{long}$ (solid). What to see: the long strings stay at chance long after the windows are fitted, the effective dimension falls before they rise, and the long-string accuracy collapses briefly after grokking.", "name": "fig-rules-rule30-curves"}} tags=["hide-input"]
 # NBVAL_IGNORE_OUTPUT
 t_99, t_long, t_dim = ca["t_99"], ca["t_long"], ca["t_dimension"]
 epochs_ca = ca["epochs"]
@@ -935,7 +935,7 @@ n_collapses = {
     for name, runs in read_outs.items()
 }
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "What ends the collapses: seeds 0-2 (columns) of the rule-30 network ($d = 10$, $j = 2$, AdamW, learning rate 0.01, weight decay 0.1), long-string accuracy (colour) and training-window accuracy (grey) every 10 epochs, with the logistic loss of the unbounded logit (top row, the runs above) and with the authors' bounded read-out and squared-error loss (bottom row). What to see: repeated drops after the long strings are learned in the top row, one in the bottom row (seed 2), and the training windows fitted throughout.", "name": "fig-rules-collapses"}}
+# %% mystnb={"figure": {"caption": "What ends the collapses: seeds 0-2 (columns) of the rule-30 network ($d = 10$, $j = 2$, AdamW, learning rate 0.01, weight decay 0.1), long-string accuracy (colour) and training-window accuracy (grey) every 10 epochs, with the logistic loss of the unbounded logit (top row, the runs above) and with the authors' bounded read-out and squared-error loss (bottom row). What to see: repeated drops after the long strings are learned in the top row, one in the bottom row (seed 2), and the training windows fitted throughout.", "name": "fig-rules-collapses"}} tags=["hide-input"]
 # NBVAL_IGNORE_OUTPUT
 fig, axes = plt.subplots(2, 3, figsize=(10, 4.5), sharex=True, sharey=True)
 for row, ((name, runs), color) in enumerate(zip(read_outs.items(), COLORS[1:])):
@@ -1120,7 +1120,7 @@ def delays(run: dict) -> dict:
 delay = {name: delays(run) for name, run in groups.items()}
 frozen_delay = delay["frozen A, d = 2"]
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "The authors' hand-made frozen attention at $d = 2$, 256 read-outs trained on rule 30 ($j = 1$). Left: `train_epoch` (domain size $> 0.99$ on the training windows) against `gen_epoch` (the same on 256 test strings of 1,000 cells), one point per read-out. Right: the test error averaged over the read-outs aligned at their first error-free epoch $t_0$, against $s = t_0 - t$ (log axes), with the power-law fit over $s = 1$-32. What to see: how far the points lie above the diagonal (the grokking delay) and the slope on the right ($\\nu$).", "name": "fig-rules-frozen-protocol"}}
+# %% mystnb={"figure": {"caption": "The authors' hand-made frozen attention at $d = 2$, 256 read-outs trained on rule 30 ($j = 1$). Left: `train_epoch` (domain size $> 0.99$ on the training windows) against `gen_epoch` (the same on 256 test strings of 1,000 cells), one point per read-out. Right: the test error averaged over the read-outs aligned at their first error-free epoch $t_0$, against $s = t_0 - t$ (log axes), with the power-law fit over $s = 1$-32. What to see: how far the points lie above the diagonal (the grokking delay) and the slope on the right ($\\nu$).", "name": "fig-rules-frozen-protocol"}} tags=["hide-input"]
 fig, (ax_t, ax_e) = plt.subplots(1, 2, figsize=(10, 3.8))
 ax_t.plot(frozen["train_epoch"], frozen["gen_epoch"], ".", ms=4, color=COLORS[0])
 top = np.nanmax(frozen["gen_epoch"]) * 1.05
@@ -1187,7 +1187,7 @@ assert frozen_delay["grokked"].mean() > 0.5  # most read-outs learn within 200 e
 # $t_c$ = `gen_epoch`, next to the paper's values and the median delay of the
 # runs that entered the fit:
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Critical exponents of rule-30 learning under the authors' protocol, with $t_c = t_0$ (circles) and $t_c$ = `gen_epoch` (squares), 95% intervals (bootstrap over runs, widened by the change when the window is doubled), beside the paper's values (crosses; the bar spans its 0.75-0.86 for frozen attention). What to see: which intervals contain the paper's value.", "name": "fig-rules-rule30-exponent"}}
+# %% mystnb={"figure": {"caption": "Critical exponents of rule-30 learning under the authors' protocol, with $t_c = t_0$ (circles) and $t_c$ = `gen_epoch` (squares), 95% intervals (bootstrap over runs, widened by the change when the window is doubled), beside the paper's values (crosses; the bar spans its 0.75-0.86 for frozen attention). What to see: which intervals contain the paper's value.", "name": "fig-rules-rule30-exponent"}} tags=["hide-input"]
 paper_nu = {
     "frozen A, d = 2": (0.75, 0.86),
     "Adam": (2.5, 2.5),
