@@ -121,12 +121,10 @@ def mean_and_error(values: np.ndarray) -> tuple[float, float]:
 #
 # The default settings ($\beta = 1$, weight decay $5 \times 10^{-4}$,
 # $c = 7$, Adam with L2), five initialisations (seeds 0-4) on the same data.
-# The times are the book's clock (`grokbook.curves`), applied to the
-# archived curves by `timed` above (`History.from_payload(payload).t_grok()`):
-# the archive was computed before
-# $t_\text{grok}$ required the test accuracy to rise after $t_\text{fit}$,
-# so its stored $t_\text{grok}$ of runs that never generalised is not the
-# book's.
+# The times and the verdict "grokked or not" are the book's clock
+# ({doc}`../book/definitions`), applied to the archived curves by `timed`
+# above (`grokking_times(payload)`), so they are read by today's definitions
+# whatever the version that stored them.
 
 # %%
 default = runs()
@@ -138,7 +136,7 @@ for key in ("t_fit", "t_grok", "delay", "test_at_fit", "test_plateau"):
     print(f"{key:>12}: {row}   mean {form.format(values.mean())} "
           f"+- {form.format(values.std(ddof=1))}")
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Train (blue) and test (orange) accuracy of the default run over five seeds: the line is the mean, the band the range over seeds. The dashed line is the paper's test plateau, 0.83. What to see: every seed fits the training set by epoch 2,250 and reaches its test plateau 12,000 to 15,000 epochs later.", "name": "fig-ising-seeds"}}
+# %% mystnb={"figure": {"caption": "Train (blue) and test (orange) accuracy of the default run over five seeds: the line is the mean, the band the range over seeds. The dashed line is the paper's test plateau, 0.83. What to see: every seed fits the training set by epoch 2,250 and reaches its test plateau 12,000 to 15,000 epochs later.", "name": "fig-ising-seeds"}} tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(8, 3.6))
 for key, color, label in SPLITS:
     band = np.array([run[key] for run in default])  # (seeds, evals)
@@ -252,7 +250,7 @@ print("c, steps of the rise in standard errors:",
 assert np.all(rise_steps("dropout")[:3] < -3)  # p = 0 -> 0.02 -> 0.04 -> 0.1
 assert np.all(rise_steps("init_scale")[:2] > 3)  # c = 1 -> 3 -> 5
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Top: the grokking delay $t_\\mathrm{grok} - t_\\mathrm{fit}$ (epochs; mean and standard error over 5 seeds) against the softmax inverse temperature $\\beta$, the weight decay, the initial scale $c$ and the dropout probability $p$ (width 48), the other settings at their defaults; open circles: no seed grokked, so there is no delay. Bottom: the rise of the test accuracy after $t_\\mathrm{fit}$, with the clock's threshold 0.1 (dashed) and its half and double (dotted). What to see: the delay grows with $\\beta$ and $c$ and falls with weight decay; where grokking switches off (no weight decay, $c = 1$, $p \\ge 0.04$) the rise falls to near zero, through intermediate values at $c = 3$ and $p = 0.02$.", "name": "fig-ising-sweeps"}}
+# %% mystnb={"figure": {"caption": "Top: the grokking delay $t_\\mathrm{grok} - t_\\mathrm{fit}$ (epochs; mean and standard error over 5 seeds) against the softmax inverse temperature $\\beta$, the weight decay, the initial scale $c$ and the dropout probability $p$ (width 48), the other settings at their defaults; open circles: no seed grokked, so there is no delay. Bottom: the rise of the test accuracy after $t_\\mathrm{fit}$, with the clock's threshold 0.1 (dashed) and its half and double (dotted). What to see: the delay grows with $\\beta$ and $c$ and falls with weight decay; where grokking switches off (no weight decay, $c = 1$, $p \\ge 0.04$) the rise falls to near zero, through intermediate values at $c = 3$ and $p = 0.02$.", "name": "fig-ising-sweeps"}} tags=["hide-input"]
 XLABELS = {"beta": "$\\beta$", "weight_decay": "weight decay ($10^{-4}$)",
            "init_scale": "$c$", "dropout": "dropout $p$ (%, width 48)"}
 LINTHRESH = {"beta": 0.25, "weight_decay": 2.5e-4, "dropout": 0.02}  # symlog axes
@@ -423,7 +421,7 @@ assert np.all(np.abs(beta_vs_c[matched, 4]) < 3)
 # on the test set; it dips while the network reorganises and dips earlier for
 # lower $\beta$. The runs record it every 2,500 epochs.
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Test-set confidence $\\overline{P_\\max - P_\\mathrm{second}}$ against epoch (mean of 5 seeds), left for five values of the softmax inverse temperature $\\beta$, right for five initial scales $c$. What to see: the dip after fitting comes later for larger $\\beta$ and larger $c$, as the test accuracy's rise does.", "name": "fig-ising-confidence"}}
+# %% mystnb={"figure": {"caption": "Test-set confidence $\\overline{P_\\max - P_\\mathrm{second}}$ against epoch (mean of 5 seeds), left for five values of the softmax inverse temperature $\\beta$, right for five initial scales $c$. What to see: the dip after fitting comes later for larger $\\beta$ and larger $c$, as the test accuracy's rise does.", "name": "fig-ising-confidence"}} tags=["hide-input"]
 fig, axes = plt.subplots(1, 2, figsize=(12, 3.6), sharey=True)
 for ax, name in zip(axes, ("beta", "init_scale")):
     for color, (value, seeds) in zip(COLORS, sweeps[name].items()):
@@ -504,7 +502,7 @@ print(f"{len(pairs)} grokking runs: Spearman rho = {rho:.2f}; "
       f"median {np.median(lag):+.0f} epochs, "
       f"quartiles {np.percentile(lag, 25):+.0f} / {np.percentile(lag, 75):+.0f}")
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "For every archived run that grokked: the epoch at which the participation ratio of the hidden weights is half-way down (vertical) against the epoch at which the test accuracy is half-way up (horizontal), left; right, the difference of the two (the lag) for every run. The diagonal marks equal times. What to see: the points hug the diagonal across settings, and the lags scatter around zero by about one snapshot spacing.", "name": "fig-ising-sparsity-vs-test"}}
+# %% mystnb={"figure": {"caption": "For every archived run that grokked: the epoch at which the participation ratio of the hidden weights is half-way down (vertical) against the epoch at which the test accuracy is half-way up (horizontal), left; right, the difference of the two (the lag) for every run. The diagonal marks equal times. What to see: the points hug the diagonal across settings, and the lags scatter around zero by about one snapshot spacing.", "name": "fig-ising-sparsity-vs-test"}} tags=["hide-input"]
 fig, (ax, ax_lag) = plt.subplots(1, 2, figsize=(10, 4.2))
 ax.plot(pairs[:, 0], pairs[:, 1], "o", color=COLORS[0], ms=4)
 limits = [pairs.min() - 1000, pairs.max() + 1000]
@@ -605,7 +603,7 @@ assert np.all(positive["deeper minus shallower"])  # and ends sparser the deeper
 # never grok; if their count rises as well, only the fall is specific to
 # grokking. Both settings, five seeds each, every 2,500 epochs:
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Components holding 90% of the variance of the per-sample training gradients, summed over the three $48 \\times 48$ matrices, against epoch: five seeds with weight decay $5 \\times 10^{-4}$ (blue, all grok) and five without (orange, none groks). What to see: both rise after fitting; only the runs with weight decay fall again.", "name": "fig-ising-gradient-count-decay"}}
+# %% mystnb={"figure": {"caption": "Components holding 90% of the variance of the per-sample training gradients, summed over the three $48 \\times 48$ matrices, against epoch: five seeds with weight decay $5 \\times 10^{-4}$ (blue, all grok) and five without (orange, none groks). What to see: both rise after fitting; only the runs with weight decay fall again.", "name": "fig-ising-gradient-count-decay"}} tags=["hide-input"]
 count_runs = {"weight decay 5e-4": sweeps["weight_decay"][5e-4],
               "no weight decay": sweeps["weight_decay"][0.0]}
 fig, ax = plt.subplots(figsize=(7, 3.6))
@@ -701,7 +699,7 @@ for level, distinct, predicted, measured in rows[:6]:
 print(f"whole test set: predicted {rows[:, 2].mean():.3f}, "
       f"measured {data.test_seen.mean():.3f}")
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Left: the exact number of configurations $g(E)$ of the $8 \\times 8$ torus (log scale), with the four energy bins of the task shaded. Right: the fraction of random test configurations that also occur in the training set, per energy level, measured (dots) and predicted from $g(E)$ for uniform sampling within a level (line). What to see: the overlap sits in the lowest levels, where $g(E)$ holds a few hundred configurations, and follows the prediction.", "name": "fig-ising-density-of-states"}}
+# %% mystnb={"figure": {"caption": "Left: the exact number of configurations $g(E)$ of the $8 \\times 8$ torus (log scale), with the four energy bins of the task shaded. Right: the fraction of random test configurations that also occur in the training set, per energy level, measured (dots) and predicted from $g(E)$ for uniform sampling within a level (line). What to see: the overlap sits in the lowest levels, where $g(E)$ holds a few hundred configurations, and follows the prediction.", "name": "fig-ising-density-of-states"}} tags=["hide-input"]
 fig, (ax_g, ax_o) = plt.subplots(1, 2, figsize=(12, 3.6))
 nonzero = g > 0
 ax_g.semilogy(E[nonzero], g[nonzero].astype(float), ".-", color=COLORS[0])
@@ -768,7 +766,7 @@ for seed, run in enumerate(phase_runs):
           f"test {run['test_at_fit']:.3f} at t_fit, best {run['test_acc'][best]:.3f} "
           f"at epoch {run['epochs'][best]}, final {run['test_acc'][-1]:.3f}")
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "The energy-bin network on the phase task ($T$ below or above $T_c$), five seeds of 20,000 epochs: mean train (blue) and test (orange) accuracy with the range over seeds; dashed, the test accuracy of the $|m|$-threshold classifier. What to see: the test accuracy jumps as the training set is fitted, in a few hundred epochs, then drifts up by a few hundredths and stays below the $|m|$ classifier: no delayed generalisation.", "name": "fig-ising-phase-curves"}}
+# %% mystnb={"figure": {"caption": "The energy-bin network on the phase task ($T$ below or above $T_c$), five seeds of 20,000 epochs: mean train (blue) and test (orange) accuracy with the range over seeds; dashed, the test accuracy of the $|m|$-threshold classifier. What to see: the test accuracy jumps as the training set is fitted, in a few hundred epochs, then drifts up by a few hundredths and stays below the $|m|$ classifier: no delayed generalisation.", "name": "fig-ising-phase-curves"}} tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(8, 3.4))
 for key, color, label in SPLITS:
     band = np.array([run[key] for run in phase_runs])  # (seeds, evals)
