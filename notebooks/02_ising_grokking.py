@@ -349,10 +349,10 @@ assert control["sparsity"][:, 1:4].max() < 0.05
 # when $k$ equal weights carry everything.
 
 # %% mystnb={"figure": {"caption": "Left: the paper's sparsity (fraction of weights with $|w| < 0.01$) of the three $48 \\times 48$ matrices against epoch, Adam with L2 (solid) and the AdamW control (dotted). Right: the participation ratio of $|w|$, a threshold-free measure that falls as a few weights take over. Grey band: $t_\\mathrm{fit}$ to $t_\\mathrm{grok}$. What to see: with Adam + L2 the deeper matrices sparsify while the test accuracy rises and for a while after; with AdamW nothing happens.", "name": "fig-ising-sparsity"}} tags=["hide-input"]
-hidden_layers = [1, 2, 3]  # the 48x48 matrices, layers 1->2, 2->3, 3->4
+hidden_layers = [1, 2, 3]  # indices of the 48x48 matrices W_2, W_3, W_4 (layers 2-4)
 fig, (ax_s, ax_p) = plt.subplots(1, 2, figsize=(11, 3.6))
 for i, layer in enumerate(hidden_layers):
-    label = f"layer {layer}->{layer + 1}"
+    label = f"layer {layer + 1}"  # weight matrices W_1..W_5 are layers 1-5
     ax_s.plot(snap, run["sparsity"][:, layer], color=COLORS[i], label=label)
     ax_s.plot(control["snapshot_epochs"], control["sparsity"][:, layer],
               color=COLORS[i], ls=":", lw=1)
@@ -459,7 +459,7 @@ fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True)
 for ax, split in zip(axes, ("train", "test")):
     for layer in range(5):
         ax.plot(snap, run[f"n90_{split}"][:, layer], color=COLORS[layer],
-                label=f"layer {layer}")
+                label=f"layer {layer + 1}")
     ax.axvspan(t_fit, t_grok, color="grey", alpha=0.1)
     ax.set(xlabel="epoch", title=f"{split} gradients", yscale="log")
 axes[0].set(ylabel="components for 90% variance")
