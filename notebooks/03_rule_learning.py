@@ -1234,6 +1234,8 @@ for k, (name, run) in enumerate(groups.items()):
 ax.set_xticks(range(len(groups)), list(groups), fontsize=8)
 ax.set(ylabel=r"critical exponent $\nu$")
 plt.show()
+
+# %%
 pd.DataFrame(rows)
 
 # %%

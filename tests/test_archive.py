@@ -21,6 +21,7 @@ lie within three standard deviations of the archived seeds of its config.
 
 from __future__ import annotations
 
+import inspect
 import time
 from pathlib import Path
 
@@ -85,7 +86,9 @@ def test_a_sweep_into_the_archive_from_a_dirty_tree_stops_before_computing(tmp_p
 def test_one_archived_run_recomputed_in_full_matches(experiment: str):
     archived = min(archive().results(experiment), key=lambda result: result.wall_time)
     start = time.perf_counter()
-    payload, _, _ = execute(experiments.get(experiment).target, archived.config, archived.seed, archived.meta.get("device"), threads=1)
+    registered = experiments.get(experiment)
+    takes_device = "device" in inspect.signature(registered.run_config).parameters  # the recorded device, where it can be passed
+    payload, _, _ = execute(registered.target, archived.config, archived.seed, archived.meta.get("device") if takes_device else None, threads=1)
     print(f"{archived.path.relative_to(ARCHIVE_ROOT)}: recomputed in {time.perf_counter() - start:.0f} s (archived: {archived.wall_time:.0f} s)")
     added = payload.keys() - archived.payload.keys()  # probes added after the run was archived, e.g. acc_bins_seen
     assert archived.payload.keys() <= payload.keys(), f"keys lost since archiving: {archived.payload.keys() - payload.keys()}"
