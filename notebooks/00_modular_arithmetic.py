@@ -145,7 +145,7 @@ for name, run in [("a + b", default), ("a - b", subtraction)]:
     )
 
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "One run on half the table of $a + b \\bmod 97$ (seed 0): the mean squared error (left, log scale) and the accuracy (right) on the training equations (blue) and the test equations (vermilion) against the full-batch step, on a log axis (step 0 drawn at 1). Dotted lines: $t_\\mathrm{fit}$ (blue), from which the training accuracy stays at 1, and $t_{99}$ (vermilion), the first step with test accuracy 0.99. See the test accuracy rise with the training accuracy, not after it: it is above 0.9 when the training set is fitted.", "name": "fig-modular-curves-half"}}
+# %% mystnb={"figure": {"caption": "One run on half the table of $a + b \\bmod 97$ (seed 0): the mean squared error (left, log scale) and the accuracy (right) on the training equations (blue) and the test equations (vermilion) against the full-batch step, on a log axis (step 0 drawn at 1). Dotted lines: $t_\\mathrm{fit}$ (blue), from which the training accuracy stays at 1, and $t_{99}$ (vermilion), the first step with test accuracy 0.99. See the test accuracy rise with the training accuracy, not after it: it is above 0.9 when the training set is fitted.", "name": "fig-modular-curves-half"}} tags=["hide-input"]
 def plot_run(run):
     """Loss and accuracy of one run against the step, on a log-time axis."""
     epochs = np.maximum(run["epochs"], 1)  # step 0 drawn at 1 on the log axis
@@ -216,7 +216,7 @@ at_10_fit = [np.flatnonzero(run["epochs"] >= 10 * run["t_fit"])[0] for run in sl
 test_at_10_fit = np.array([run["test_acc"][i] for run, i in zip(slow_runs, at_10_fit)])
 print(f"test accuracy at 10x the fitting step: {np.round(test_at_10_fit, 2)}")
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "As {numref}`fig-modular-curves-half`, seed 0 with 15% of the table for training: loss (left) and accuracy (right) on the training (blue) and test equations (vermilion) against the full-batch step (log axis). See the test accuracy reach 0.99 (dotted vermilion line, $t_{99}$) more than a decade of steps after the training accuracy settles (dotted blue line, $t_\\mathrm{fit}$), and the test loss rise above its initial value while the network memorises.", "name": "fig-modular-curves-slow"}}
+# %% mystnb={"figure": {"caption": "As {numref}`fig-modular-curves-half`, seed 0 with 15% of the table for training: loss (left) and accuracy (right) on the training (blue) and test equations (vermilion) against the full-batch step (log axis). See the test accuracy reach 0.99 (dotted vermilion line, $t_{99}$) more than a decade of steps after the training accuracy settles (dotted blue line, $t_\\mathrm{fit}$), and the test loss rise above its initial value while the network memorises.", "name": "fig-modular-curves-slow"}} tags=["hide-input"]
 plot_run(slow)
 
 # %%
@@ -266,7 +266,7 @@ sweep = {
 t_99 = {f: np.array([run["t_99"] for run in runs]) for f, runs in sweep.items()}
 t_fit = {f: np.array([run["t_fit"] for run in runs]) for f, runs in sweep.items()}
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Steps to grok of the quadratic network (log scale) against the fraction of $a + b \\bmod 97$ used for training: the first step with test accuracy at least 0.99 ($t_{99}$, dots: each seed; line: their median) and $t_\\mathrm{fit}$ (blue line: median). See $t_{99}$ fall as the fraction grows and meet $t_\\mathrm{fit}$ above half the table.", "name": "fig-modular-fraction"}}
+# %% mystnb={"figure": {"caption": "Steps to grok of the quadratic network (log scale) against the fraction of $a + b \\bmod 97$ used for training: the first step with test accuracy at least 0.99 ($t_{99}$, dots: each seed; line: their median) and $t_\\mathrm{fit}$ (blue line: median). See $t_{99}$ fall as the fraction grows and meet $t_\\mathrm{fit}$ above half the table.", "name": "fig-modular-fraction"}} tags=["hide-input"]
 fractions = np.array(list(budgets))
 medians = np.array([np.median(t_99[f]) for f in fractions])
 fig, ax = plt.subplots()
@@ -351,7 +351,7 @@ assert wd_steps[0] > 1.5 * wd_steps[2]  # weight decay 5: at least 1.5x sooner t
 # and after grokking (neurons sorted by their strongest frequency), and the
 # spectrum of the whole embedding.
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Where the embedding's power goes, for the run of {numref}`fig-modular-curves-half`. Left and middle: the share of each hidden neuron's power in each Fourier frequency $k$ of $\\mathbb{Z}_{97}$ at initialisation and at the end of training (neurons sorted by their strongest frequency at the end; each panel has its own colour scale). Right: the share of the whole embedding's power in each frequency at the end. See every neuron spread its power over all frequencies at initialisation and use one after grokking, while together the neurons cover almost all of them.", "name": "fig-modular-fourier"}}
+# %% mystnb={"figure": {"caption": "Where the embedding's power goes, for the run of {numref}`fig-modular-curves-half`. Left and middle: the share of each hidden neuron's power in each Fourier frequency $k$ of $\\mathbb{Z}_{97}$ at initialisation and at the end of training (neurons sorted by their strongest frequency at the end; each panel has its own colour scale). Right: the share of the whole embedding's power in each frequency at the end. See every neuron spread its power over all frequencies at initialisation and use one after grokking, while together the neurons cover almost all of them.", "name": "fig-modular-fourier"}} tags=["hide-input"]
 power_start, power_end = default["fourier_power"][[0, -1]]  # (width, K) each
 order = np.argsort(power_end.argmax(axis=1))
 fig, axes = plt.subplots(1, 3, figsize=(14, 3.8), layout="constrained")
@@ -469,7 +469,7 @@ mlp_leads = np.array(
 )  # (seeds, 2)
 mlp_words = describe("frequencies per neuron (MLP, 15%)", *mlp_leads.T)
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "The slow run of {numref}`fig-modular-curves-slow` (15% of the table, seed 0): train and test accuracy, and the fraction of its way from $t_\\mathrm{fit}$ to its final plateau that the weighted mean number of Fourier frequencies per neuron has covered (`curves.progress`), against the full-batch step (log axis). Dotted lines: the steps at which the measure (green) and the test accuracy (vermilion) have covered half of their way. See the measure fall while the test accuracy is still near chance, and get half-way first, by a short stretch of the delay.", "name": "fig-modular-progress"}}
+# %% mystnb={"figure": {"caption": "The slow run of {numref}`fig-modular-curves-slow` (15% of the table, seed 0): train and test accuracy, and the fraction of its way from $t_\\mathrm{fit}$ to its final plateau that the weighted mean number of Fourier frequencies per neuron has covered (`curves.progress`), against the full-batch step (log axis). Dotted lines: the steps at which the measure (green) and the test accuracy (vermilion) have covered half of their way. See the measure fall while the test accuracy is still near chance, and get half-way first, by a short stretch of the delay.", "name": "fig-modular-progress"}} tags=["hide-input"]
 epochs = slow["epochs"]
 covered = curves.progress(epochs, slow["neuron_frequencies"], start=slow["t_fit"])
 steps = np.maximum(epochs, 1)  # step 0 drawn at 1 on the log axis
@@ -593,7 +593,7 @@ for name, values in [
     mean, low, high = interval(values)
     print(f"{name}: {mean:.2f} decades [{low:.2f}, {high:.2f}]")
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Nanda et al.'s transformer at $p = 59$, half their width, on half the table of $a + b \\bmod 59$ (three seeds, from the archive): cross-entropy (left, log scale) and accuracy (right) on the training (blue) and test pairs (vermilion) against the full-batch step (log axis). Dotted lines: each seed's $t_\\mathrm{fit}$ (blue) and $t_\\mathrm{grok}$ (vermilion). See the training set fitted within a few hundred steps and the test accuracy stay between about 0.3 and 0.6 for a decade of steps after it, while the test loss first rises above its initial value.", "name": "fig-transformer-curves"}}
+# %% mystnb={"figure": {"caption": "Nanda et al.'s transformer at $p = 59$, half their width, on half the table of $a + b \\bmod 59$ (three seeds, from the archive): cross-entropy (left, log scale) and accuracy (right) on the training (blue) and test pairs (vermilion) against the full-batch step (log axis). Dotted lines: each seed's $t_\\mathrm{fit}$ (blue) and $t_\\mathrm{grok}$ (vermilion). See the training set fitted within a few hundred steps and the test accuracy stay between about 0.3 and 0.6 for a decade of steps after it, while the test loss first rises above its initial value.", "name": "fig-transformer-curves"}} tags=["hide-input"]
 fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.6))
 for seed, run in enumerate(tf):
     steps = np.maximum(run["epochs"], 1)
@@ -666,7 +666,7 @@ for seed, run in enumerate(tf):
 
 
 def key_share(run, step):
-    """Share of the embedding's power (k >= 1) in the run's key frequencies at a step."""
+    """Share of the embedding's power (k >= 1) in the key frequencies at a step."""
     power = run["embedding_power"][np.searchsorted(run["snapshot_epochs"], step)][1:]
     return power[run["key_frequencies"] - 1].sum() / power.sum()
 
@@ -690,7 +690,7 @@ tf_key_power = np.array(
     ]
 )
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Where the trained transformers compute (three seeds, from the archive). Left: the share of the embedding's Fourier power in each frequency $k$ of $\\mathbb{Z}_{59}$ at the end of training; key frequencies (by the rule above) in colour, the rest grey. Middle: the share of the MLP's activation variance held by the neurons of each frequency; dashed line: the 5% that makes a frequency key. Right: seed 0's embedding spectrum over training (each column normalised), against the step (log axis). See a handful of frequencies carry the embedding and the neurons at the end, and the spectrum concentrate on them during the long plateau after fitting.", "name": "fig-transformer-fourier"}}
+# %% mystnb={"figure": {"caption": "Where the trained transformers compute (three seeds, from the archive). Left: the share of the embedding's Fourier power in each frequency $k$ of $\\mathbb{Z}_{59}$ at the end of training; key frequencies (by the rule above) in colour, the rest grey. Middle: the share of the MLP's activation variance held by the neurons of each frequency; dashed line: the 5% that makes a frequency key. Right: seed 0's embedding spectrum over training (each column normalised), against the step (log axis). See a handful of frequencies carry the embedding and the neurons at the end, and the spectrum concentrate on them during the long plateau after fitting.", "name": "fig-transformer-fourier"}} tags=["hide-input"]
 fig, axes = plt.subplots(1, 3, figsize=(14, 3.6), layout="constrained")
 width = 0.8 / len(tf)
 for seed, run in enumerate(tf):
@@ -775,7 +775,7 @@ tf_words = {
     for name, values in tf_leads.items()
 }
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Nanda et al.'s progress measures for the transformer, seed 0 (from the archive): training and test loss (blue, vermilion), restricted loss (green: the key frequencies alone, whole table) and excluded loss (purple: the key frequencies removed, training pairs), all cross-entropies (log scale), against the full-batch step (log axis); grey: the test accuracy (right axis). Dotted lines: where the restricted loss, the excluded loss and the test accuracy have covered half their way from $t_\\mathrm{fit}$ to their final plateaus. See the restricted loss fall and the excluded loss climb while the test accuracy is still low.", "name": "fig-transformer-progress"}}
+# %% mystnb={"figure": {"caption": "Nanda et al.'s progress measures for the transformer, seed 0 (from the archive): training and test loss (blue, vermilion), restricted loss (green: the key frequencies alone, whole table) and excluded loss (purple: the key frequencies removed, training pairs), all cross-entropies (log scale), against the full-batch step (log axis); grey: the test accuracy (right axis). Dotted lines: where the restricted loss, the excluded loss and the test accuracy have covered half their way from $t_\\mathrm{fit}$ to their final plateaus. See the restricted loss fall and the excluded loss climb while the test accuracy is still low.", "name": "fig-transformer-progress"}} tags=["hide-input"]
 run = tf[0]
 snap = np.maximum(run["snapshot_epochs"], 1)
 steps = np.maximum(run["epochs"], 1)
@@ -879,7 +879,7 @@ print(
     f"Nanda et al. {nanda_span:.1f}, quadratic MLP (t_99) {mlp_span:.1f}"
 )
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Steps to grok (log scale) against the training fraction. Squares: Nanda et al.'s transformer on $a + b \\bmod 113$, first epoch with test loss below 0.1 (their table). Triangles: our transformer on $a + b \\bmod 59$ at half their width, the same criterion (each seed; from the archive). Dots: the quadratic network on $a + b \\bmod 97$, $t_{99}$ (median of three seeds). See our transformer fall with the fraction about as steeply as theirs, and the quadratic network hardly move.", "name": "fig-modular-fraction-models"}}
+# %% mystnb={"figure": {"caption": "Steps to grok (log scale) against the training fraction. Squares: Nanda et al.'s transformer on $a + b \\bmod 113$, first epoch with test loss below 0.1 (their table). Triangles: our transformer on $a + b \\bmod 59$ at half their width, the same criterion (each seed; from the archive). Dots: the quadratic network on $a + b \\bmod 97$, $t_{99}$ (median of three seeds). See our transformer fall with the fraction about as steeply as theirs, and the quadratic network hardly move.", "name": "fig-modular-fraction-models"}} tags=["hide-input"]
 fig, ax = plt.subplots()
 ax.plot(
     list(nanda),
