@@ -180,7 +180,8 @@ assert abs(stayed - 0.48) < 0.05
 # archived with the package, with the commit and versions that produced it:
 #
 # ```bash
-# grokbook run ising_grokking --scale paper --set detail_epochs=4000,15000,25000
+# grokbook run ising_grokking --scale paper \
+#     --set detail_epochs=4000,15000,25000
 # ```
 #
 # Below we load it, and recompute its first 1,000 epochs here to show that

@@ -319,13 +319,14 @@ print(f"c = 1: test accuracy {c1['test_at_fit']:.3f} at t_fit = {c1['t_fit']:.0f
 # so it is positively homogeneous of degree five in its weights:
 # $f(x; sW) = s^5 f(x; W)$ for $s > 0$. The softmax inverse temperature
 # therefore only rescales the weights, $\beta f(x; W) = f(x; \beta^{1/5} W)$,
-# and the loss at $\beta$ is the loss at $\beta = 1$ of $W' = s W$ with
-# $s = \beta^{1/5}$: $L_\beta(W) = L_1(W')$ and $\nabla_W L_\beta = s
-# \nabla_{W'} L_1$. Adam divides each step by the running RMS of what it is
-# fed, so it ignores a constant factor in its input (up to its
-# $\epsilon = 10^{-8}$). Fed the gradient plus the L2 term, $s \nabla_{W'} L_1
-# + \lambda W' / s$, it takes the step it would take on $\nabla_{W'} L_1 +
-# (\lambda / s^2) W'$, and $W' = sW$ moves $s$ times as far. Training at
+# and the loss at $\beta$ is the loss at $\beta = 1$ of $\tilde W = s W$
+# with $s = \beta^{1/5}$: $L_\beta(W) = L_1(\tilde W)$ and
+# $\nabla_W L_\beta = s \nabla_{\tilde W} L_1$. Adam divides each step by the
+# running RMS of what it is fed, so it ignores a constant factor in its input
+# (up to its $\epsilon = 10^{-8}$). Fed the gradient plus the L2 term,
+# $s \nabla_{\tilde W} L_1 + \lambda \tilde W / s$, it takes the step it would
+# take on $\nabla_{\tilde W} L_1 + (\lambda / s^2) \tilde W$, and
+# $\tilde W = sW$ moves $s$ times as far. Training at
 # $(\beta, c, \eta, \lambda)$ is therefore *exactly* training at
 #
 # $$

@@ -73,7 +73,13 @@ LOCAL_MATHJAX = "/_static/mathjax/"
 DONE_PAGES = (
     "index.html",
     "book/",
+    "notebooks/00_modular_arithmetic.html",
     "notebooks/01_ising_model.html",
+    "notebooks/02_ising_grokking.html",
+    "notebooks/03_rule_learning.html",
+    "notebooks/05_synthesis.html",
+    "notebooks/06_ising_sweeps.html",
+    "notebooks/07_your_own_experiment.html",
 )
 SKIP_DIRS = ("_static", "_sources", "_images")
 PAGE_TIMEOUT = 30.0
