@@ -12,7 +12,7 @@ the error on 32 long test strings every epoch), as chapter 3 trains them:
 - full: A and B trained (d = 4), 16 seeds with an L2 penalty.
 
 - new: ``grokbook.tasks.automata.train_ensemble``: an ``Ensemble`` of
-  ``CellLogits`` through ``grokbook.train.train``, evaluated on the whole
+  ``CellLogits`` through ``grokbook.training.train``, evaluated on the whole
   training set and the long strings every epoch.  A frozen A's perceptron
   features are computed once (for a stack of A, once for all members) and
   remembered; a trained A's environments are computed on the stack of all

@@ -3,7 +3,7 @@
     python benchmarks/ensemble.py
 
 Every figure is milliseconds per training epoch per seed, through the book's
-one loop, ``grokbook.train.train`` (evaluation on the train and test sets
+one loop, ``grokbook.training.train`` (evaluation on the train and test sets
 included, as often as the chapters evaluate):
 
 - small: the XOR network of chapter 4 (2 -> 20 -> 1, 81 parameters), 32 seeds, 1500 epochs,
@@ -35,7 +35,7 @@ import torch
 from grokbook.data import Dataset
 from grokbook.ensemble import Ensemble
 from grokbook.models import IsingMLP, XORMLP
-from grokbook.train import torch_threads, train
+from grokbook.training import torch_threads, train
 from grokbook.tasks.xor import xor_dataset
 
 SMALL_SEEDS, SMALL_EPOCHS = 32, 1500  # the epochs of chapter 4

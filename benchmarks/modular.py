@@ -3,7 +3,7 @@
     python benchmarks/modular.py
 
 Both train Gromov's quadratic network with MSE and AdamW (lr 1e-2, weight
-decay 5) on the same split through ``grokbook.train.train``; the time to grok
+decay 5) on the same split through ``grokbook.training.train``; the time to grok
 is the wall time of a run stopped at the first evaluation with test accuracy
 >= 0.99 (found by a first run; training is deterministic, so the timed run
 reaches the same state).
@@ -18,7 +18,7 @@ reaches the same state).
 The target is a time to grok under 5 s on 2 idle cores; the load average is
 printed because on a shared machine both times inflate.
 
-Then the time per full-batch training step (through ``grokbook.train.train``,
+Then the time per full-batch training step (through ``grokbook.training.train``,
 one thread, evaluation excluded) of Nanda et al.'s one-layer transformer
 (``tasks.modular_transformer``: p = 113, width 128/512 and 30% of the table, their
 size; p = 59 at half their width on 50% of the table, the book's archived runs) beside the MLP's, and the transformer's
@@ -34,7 +34,7 @@ import time
 import torch
 
 from grokbook.tasks import modular, modular_transformer
-from grokbook.train import torch_threads, train
+from grokbook.training import torch_threads, train
 
 RECIPE: dict = {}  # modular.DEFAULT_CONFIG unchanged
 BOOK_TRANSFORMER = {"p": 59, "d_model": 64, "d_mlp": 256, "train_fraction": 0.5}  # the archived runs' size

@@ -61,7 +61,7 @@ def _cluster_start() -> float:
     with client(workers=WORKERS) as dask_client:
         dask_client.wait_for_workers(WORKERS)
         dask_client.run(importlib.import_module, module)
-        dask_client.run(importlib.import_module, "grokbook.train")
+        dask_client.run(importlib.import_module, "grokbook.training")
     return time.perf_counter() - start
 
 

@@ -9,7 +9,7 @@ The book crosses *tasks* with *probes*, and so does the package:
 * :mod:`grokbook.probes` — one module per probe family (weights, gradients,
   representations, fourier, avalanche, sandpile, scaling, leads), each a
   snapshot callback and its analysis;
-* :mod:`grokbook.train` — the one training loop ``grokbook.train.train`` (a
+* :func:`train` (module :mod:`grokbook.training`) — the one training loop (a
   plain model or an :class:`Ensemble` of seeds), returning a :class:`History`;
 * :mod:`grokbook.curves` — the one clock: ``t_fit``, ``t_grok``,
   :func:`grokking_times`, transition times, first crossings;
@@ -20,8 +20,7 @@ The public API (README, "Public API"): every name of ``__all__``, importable
 from ``grokbook`` directly and loaded on first use, so ``import grokbook``
 (and ``grokbook list``) imports neither torch nor dask:
 
-* training: ``grokbook.train.train`` (the loop; the module ``grokbook.train``
-  shadows a function of that name), :class:`History`, :class:`Dataset`,
+* training: :func:`train` (the loop), :class:`History`, :class:`Dataset`,
   :class:`Setup`, :class:`Ensemble`, the losses ``cross_entropy``,
   ``mse_one_hot``, :class:`WeightPenalty`, ``torch_threads``;
 * the clock: :func:`grokking_times` (t_fit, t_grok, delay, the verdict
@@ -40,8 +39,7 @@ from ``grokbook`` directly and loaded on first use, so ``import grokbook``
 
 A user's experiment in a few lines::
 
-    from grokbook import Dataset, ResultStore, probe_snapshot, register
-    from grokbook.train import train
+    from grokbook import Dataset, ResultStore, probe_snapshot, register, train
 
     def run(config, seed):               # -> a flat dict of numbers and arrays
         data, model, optimizer, loss_fn = my_setup(config, seed)
@@ -63,9 +61,10 @@ __version__ = "0.1.0"
 
 #: public name -> the module that defines it (loaded on first access, PEP 562)
 _PUBLIC: dict[str, str] = {
-    # training (the loop itself is grokbook.train.train: the module grokbook.train shadows the name)
-    "History": "grokbook.train",
-    "torch_threads": "grokbook.train",
+    # training
+    "train": "grokbook.training",
+    "History": "grokbook.training",
+    "torch_threads": "grokbook.training",
     "Ensemble": "grokbook.ensemble",
     "Dataset": "grokbook.data",
     "Setup": "grokbook.tasks",
@@ -100,7 +99,7 @@ _PUBLIC: dict[str, str] = {
 #: subpackages and modules reachable as attributes (``grokbook.curves``, ``grokbook.tasks.modular``, ...)
 _MODULES = (
     "book", "curves", "data", "ensemble", "experiments", "ising", "losses", "models", "plots", "probes",
-    "scale", "solvable", "solvable_sim", "stats", "store", "tables", "tasks", "tensor_network", "train",
+    "scale", "solvable", "solvable_sim", "stats", "store", "tables", "tasks", "tensor_network", "training",
 )  # fmt: skip
 
 __all__ = ["__version__", *_PUBLIC, *_MODULES]

@@ -314,7 +314,7 @@ def grokking_times(history: object, *, tolerance: float = 0.01, tail: float = 0.
     every time that does not exist.
 
     Args:
-        history: a :class:`grokbook.train.History`, or a mapping holding its curves
+        history: a :class:`grokbook.training.History`, or a mapping holding its curves
             (a stored payload: ``epochs``, ``train_acc``, ``test_acc``).
         tolerance, tail, min_rise: as in :func:`t_grok`.
     """

@@ -1,7 +1,7 @@
 """The container every dataset of the book comes in.
 
 The chapter modules build their data (``grokbook.ising_data``,
-``grokbook.modular``, ...) and hand it to :func:`grokbook.train.train` as a
+``grokbook.modular``, ...) and hand it to :func:`grokbook.training.train` as a
 :class:`Dataset`.
 """
 

@@ -5,7 +5,7 @@ that differ only in their initial weights (and dropout masks), trained on the
 same data.  :class:`Ensemble` stacks their parameters along a new leading
 axis (:func:`torch.func.stack_module_state`) and evaluates all members in one
 call (:func:`torch.func.vmap` over :func:`torch.func.functional_call`), so a
-step of :func:`grokbook.train.train` costs a few large tensor operations
+step of :func:`grokbook.training.train` costs a few large tensor operations
 instead of n small ones.
 
 Training the stacked parameters with one optimizer is exactly training each

@@ -1,4 +1,4 @@
-"""The book's losses, per-cell masks and weight penalties, for :func:`grokbook.train.train`.
+"""The book's losses, per-cell masks and weight penalties, for :func:`grokbook.training.train`.
 
 * :func:`cross_entropy`: softmax cross-entropy with an inverse temperature
   beta (the Ising and phase tasks, the tensor network's per-cell logits);
@@ -136,5 +136,5 @@ class WeightPenalty:
         return total
 
 
-#: Loss name -> loss_fn for :func:`grokbook.train.train`.
+#: Loss name -> loss_fn for :func:`grokbook.training.train`.
 LOSSES = {"mse": mse_one_hot, "cross_entropy": cross_entropy}

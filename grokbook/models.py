@@ -52,7 +52,7 @@ class IsingMLP(nn.Module):
     default Kaiming-uniform weights, U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
     multiplied by ``init_scale`` (the paper's c). The logits are returned
     without softmax; the paper's inverse temperature beta enters the loss
-    (:func:`grokbook.train.cross_entropy`).
+    (:func:`grokbook.training.cross_entropy`).
 
     Args:
         n_inputs: input features, >= 1 (64 spins of an 8 x 8 lattice).

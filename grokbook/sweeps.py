@@ -70,7 +70,7 @@ def _torch_threads(threads: int | None) -> Iterator[None]:
     if threads is None:
         yield
         return
-    from .train import torch_threads
+    from .training import torch_threads
 
     with torch_threads(threads):
         yield

@@ -5,7 +5,7 @@ environments built from the attention tensor A
 (:class:`TensorNetworkAttention`); for frozen A it is exactly a perceptron with
 D = 2 d^2 inputs (:func:`perceptron_features`).  :class:`CellLogits` turns
 its logits into the per-cell two-class logits (0, z_i) that
-:func:`grokbook.train.train` trains with the cross-entropy (the logistic loss
+:func:`grokbook.training.train` trains with the cross-entropy (the logistic loss
 of z_i), on strings of several lengths padded with :data:`ABSENT` sites, and
 remembers the perceptron features of a frozen A (:class:`FeatureCache`), so
 that training only the read-out B costs one matrix product per step.  In a
@@ -161,7 +161,7 @@ class FeatureCache:
     member of an ensemble): the features of all of them are computed at once
     and looked up together.  Strings are kept in the order first seen, so a
     batch equal to the first one remembered (a whole data set, as
-    :func:`grokbook.train.train` evaluates it first) gets the remembered
+    :func:`grokbook.training.train` evaluates it first) gets the remembered
     tensor itself, without a copy.  Values are computed without gradient:
     use it only for an A that does not train.
     """
@@ -233,7 +233,7 @@ class CellLogits(torch.nn.Module):
     unchanged, so the present sites get (to rounding) the logits of the
     unpadded string, and they output the fixed pair (0, -1e4).  Label absent
     sites :data:`grokbook.losses.IGNORE_INDEX`: the loss and the accuracies of
-    :func:`grokbook.train.train` then leave them out.
+    :func:`grokbook.training.train` then leave them out.
 
     When the network's A is frozen (a buffer, or a parameter that does not
     require a gradient), the model is the perceptron z_i = phi_i . vec(B) on

@@ -107,7 +107,7 @@ print(f"training equations: {len(data.y_train)}, test equations: {len(data.y_tes
 # {cite}`loshchilov2019` (learning rate $10^{-2}$, weight decay 5), on half the
 # table. The rows $W_1[a]$ are the *embedding* of the first operand
 # (`grokbook.models.QuadraticMLP`). The book's training loop
-# `grokbook.train.train` runs it; `modular.run_config` is one run, from a
+# `grokbook.training.train` runs it; `modular.run_config` is one run, from a
 # plain config dictionary and a seed.
 #
 # Every run of the book is timed by one clock (`grokbook.curves`; the

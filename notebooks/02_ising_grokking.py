@@ -168,7 +168,7 @@ assert abs(stayed - 0.48) < 0.05
 # which decays the weights directly, does not grok with these numbers.
 #
 # One run is `ising_bins.run_config(config, seed)`: it builds the data and the
-# network (`ising_bins.build`), trains with the book's loop `grokbook.train.train` (loss
+# network (`ising_bins.build`), trains with the book's loop `grokbook.training.train` (loss
 # `partial(cross_entropy, beta=beta)`), and every 500 epochs calls
 # `grokbook.probes.snapshot_metrics`, which measures the weights, the
 # per-sample gradients, the softmax confidence and the accuracy on the two

@@ -81,7 +81,7 @@ from grokbook.curves import plateau
 from grokbook.data import Dataset
 from grokbook.tasks import automata
 from grokbook.tasks.automata_exponent import aligned_exponent
-from grokbook.train import train
+from grokbook.training import train
 
 SCALE = book.setup(seed=0, threads=1)
 
@@ -655,7 +655,7 @@ assert all(fraction < 0.05 for fraction in near_slow.values())  # no peak at (B2
 # $$z_i = \sum_{a,b,k} \underbrace{l_{i-1,a}\, r_{i+1,b}\, \delta_{k,x_i}}_{\phi_i}\, B_{abk} = \phi_i \cdot \mathrm{vec}(B),$$
 #
 # a perceptron with $D = 2d^2$ inputs $\phi_i$ and weights $B$. We check it by
-# training both with the book's training loop (`grokbook.train.train`, full
+# training both with the book's training loop (`grokbook.training.train`, full
 # batch, Adam) on the same data: strings of length 12 whose label is the
 # middle cell after one step of elementary cellular automaton rule 30,
 # $y_i = x_{i-1} \oplus (x_i \lor x_{i+1})$ (the loop takes one label per

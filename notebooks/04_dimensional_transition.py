@@ -323,7 +323,7 @@ assert null["barabasi_albert"].low > 1
 # loss is flat at $\log 2$; the mean-field scaling makes the escape happen at
 # roughly the same epoch at every width, so that a fit across widths at a
 # fixed epoch compares networks in the same phase. Each run calls
-# `grokbook.train.train` with a snapshot callback that records the full-batch
+# `grokbook.training.train` with a snapshot callback that records the full-batch
 # gradient of its loss at 51 evenly spaced epochs
 # (`grokbook.probes.gradient_snapshot`). The same sweep, with the probe, runs
 # from the command line one seed (all eight widths) per stored result:

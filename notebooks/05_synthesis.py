@@ -66,7 +66,7 @@ import pandas as pd
 from grokbook import book, curves, experiments, probes, store
 from grokbook.probes import leads as lead_rules
 from grokbook.tasks import ising_bins, modular, xor
-from grokbook.train import History, train
+from grokbook.training import History, train
 
 SCALE = book.setup(seed=0, threads=1)
 COLORS = book.COLORS

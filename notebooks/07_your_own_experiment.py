@@ -21,7 +21,7 @@
 # written here from scratch (data, network, run function) and measured with
 # the package's public names only, those that `import grokbook` lists in
 # `grokbook.__all__` (the README's "Public API"): the training loop
-# `grokbook.train.train`, the clock `grokking_times`, the probes
+# `grokbook.training.train`, the clock `grokking_times`, the probes
 # `probe_snapshot`, the registry `register` / `run_sweep` and the
 # `ResultStore`. A test of the package (`tests/test_public_api.py`) reads
 # this page and fails if it uses anything else.
@@ -65,8 +65,8 @@ from grokbook import (
     probe_snapshot,
     register,
     run_sweep,
+    train,
 )
-from grokbook.train import train
 
 SCALE = book.setup(seed=0, threads=1)
 

@@ -5,7 +5,7 @@ its runs stored a ``t_grok`` for every settled test curve, including the 25
 runs whose test accuracy never rose after fitting. This script recomputes
 the clock's fields of each archived result (``t_fit``, ``t_grok``,
 ``delay``, ``test_plateau``, ``test_at_fit``) from the curves stored beside
-them, exactly as :meth:`grokbook.train.History.to_payload` would, and
+them, exactly as :meth:`grokbook.training.History.to_payload` would, and
 rewrites the file with a header entry ``rederived`` naming the fields, the
 commit and the date. Nothing else in a file changes: the curves and
 snapshots are the ones the training run produced.
@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 
 from grokbook import provenance, resultfile
 from grokbook.store import ARCHIVE_ROOT
-from grokbook.train import History
+from grokbook.training import History
 
 CLOCK_FIELDS = ("t_fit", "t_grok", "delay", "test_plateau", "test_at_fit")
 

@@ -9,7 +9,7 @@ from grokbook.tasks import automata
 from grokbook.tasks import automata_data as data_module
 from grokbook.tasks.automata_exponent import aligned_exponent
 from grokbook.tensor_network import ABSENT
-from grokbook.train import train
+from grokbook.training import train
 
 
 def rule30_by_table(x: np.ndarray) -> np.ndarray:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from grokbook import curves, ising, losses, solvable, solvable_sim, stats, tensor_network, train
+from grokbook import curves, ising, losses, solvable, solvable_sim, stats, tensor_network, training
 from grokbook import experiments as experiments_module
 from grokbook import probes
 from grokbook.data import Dataset
@@ -29,7 +29,7 @@ W = probes.transfer_matrix(GRAPH)
 def tiny_train(**kwargs):
     model = torch.nn.Linear(3, 2)
     data = Dataset(X4, Y4, X4, Y4, n_classes=2)
-    return train.train(model, data, torch.optim.SGD(model.parameters(), lr=0.1), progress=False, **kwargs)
+    return training.train(model, data, torch.optim.SGD(model.parameters(), lr=0.1), progress=False, **kwargs)
 
 
 CASES = [

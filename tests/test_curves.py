@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from grokbook import curves
-from grokbook.train import History
+from grokbook.training import History
 
 EPOCHS = np.arange(0, 100, 10)
 

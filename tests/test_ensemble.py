@@ -7,7 +7,7 @@ import torch
 from grokbook.data import Dataset
 from grokbook.ensemble import Ensemble
 from grokbook.models import IsingMLP
-from grokbook.train import train
+from grokbook.training import train
 
 
 def tiny_dataset() -> Dataset:
@@ -119,7 +119,7 @@ def test_buffers_are_shared_or_stacked_and_frozen_tensors_stay_frozen(scales, sh
 
 def test_penalty_of_the_ensemble_is_the_sum_of_the_members_penalties():
     from grokbook.losses import WeightPenalty
-    from grokbook.train import _penalty
+    from grokbook.training import _penalty
 
     nets = [Scaled(s, 1.0) for s in range(3)]
     penalty = WeightPenalty(l1=0.3, l2=0.7)

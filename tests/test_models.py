@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from grokbook.models import IsingMLP, ModularTransformer, QuadraticMLP, XORMLP
-from grokbook.train import cross_entropy
+from grokbook.training import cross_entropy
 
 
 def test_shapes_and_no_biases():

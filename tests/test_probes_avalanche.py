@@ -12,7 +12,7 @@ from grokbook.data import Dataset
 from grokbook.losses import cross_entropy
 from grokbook.probes import avalanche as av
 from grokbook.probes import toppling
-from grokbook.train import History, train
+from grokbook.training import History, train
 
 
 @pytest.mark.parametrize("topology", toppling.TOPOLOGIES)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from grokbook.probes.leads import lead_times, separation_time
-from grokbook.train import History
+from grokbook.training import History
 
 
 def test_lead_times_are_defined_against_the_test_accuracy():

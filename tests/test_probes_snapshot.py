@@ -13,7 +13,7 @@ from grokbook.probes import gradients
 from grokbook.probes import snapshot as probes
 from grokbook.tasks.modular import make_dataset
 from grokbook.tasks.xor import make_optimizer, xor_dataset
-from grokbook.train import History, train
+from grokbook.training import History, train
 
 
 def _modular_hidden(model: QuadraticMLP, X: torch.Tensor) -> torch.Tensor:

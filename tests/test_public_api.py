@@ -32,7 +32,7 @@ def test_import_grokbook_loads_neither_torch_nor_dask():
 
 def test_public_names_are_the_package_objects():
     from grokbook import curves
-    from grokbook.train import History
+    from grokbook.training import History
 
     assert grokbook.t_grok is curves.t_grok and grokbook.grokking_times is curves.grokking_times
     assert grokbook.History is History
@@ -42,7 +42,7 @@ def private_uses(source: str) -> list[str]:
     """Every use in ``source`` of a name that is not grokbook's public API, as 'line N: what'.
 
     Public: ``grokbook`` and its modules listed in ``grokbook.__all__`` (one level,
-    ``grokbook.train``, not ``grokbook.tasks.modular``), the names in ``grokbook.__all__``
+    ``grokbook.training``, not ``grokbook.tasks.modular``), the names in ``grokbook.__all__``
     and in a listed module's ``__all__``.  Never public: a name or attribute with a
     leading underscore (dunders aside).
     """
@@ -87,7 +87,7 @@ def private_uses(source: str) -> list[str]:
 
 def test_the_checker_finds_private_names():
     source = (
-        "import grokbook as gb\nfrom grokbook import register, Dataset\nfrom grokbook.train import train\n"
+        "import grokbook as gb\nfrom grokbook import register, Dataset\nfrom grokbook.training import train\n"
         "from grokbook.tasks.modular import build\nfrom grokbook.experiments import _defaults\nfrom grokbook import _PUBLIC\n"
         "import grokbook.tasks.modular\nx = gb.curves._curve\ny = gb.not_public\n_z = 1\n"
     )

@@ -9,7 +9,7 @@ import torch
 from grokbook.models import XORMLP
 from grokbook.probes import avalanche
 from grokbook.tasks import Setup, xor
-from grokbook.train import cross_entropy
+from grokbook.training import cross_entropy
 
 
 def test_dataset_is_xor_with_no_split():

@@ -49,7 +49,7 @@ from scipy.sparse.csgraph import connected_components
 from tqdm import tqdm
 
 from ..data import Dataset
-from ..train import History, LossFn, torch_threads
+from ..training import History, LossFn, torch_threads
 from ..validate import check_choice, check_int
 from .toppling import Relaxation, _adjacency, make_graph, relax, transfer_matrix
 
@@ -221,7 +221,7 @@ def kurtosis_matched_gradients(gradients: np.ndarray, *, seed: int = 0) -> np.nd
 
 
 def gradient_snapshot(model: torch.nn.Module, data: Dataset, epoch: int, *, loss_fn: LossFn) -> dict[str, np.ndarray]:
-    """Snapshot callback for :func:`grokbook.train.train`: the full-batch gradient of the run's loss, flattened.
+    """Snapshot callback for :func:`grokbook.training.train`: the full-batch gradient of the run's loss, flattened.
 
     ``train(..., snapshot=partial(gradient_snapshot, loss_fn=loss_fn))`` with
     the ``loss_fn`` the run trains with.  The entries follow

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch.func import functional_call, grad, vmap
 
-from ..train import LossFn
+from ..training import LossFn
 from .representations import n_components
 from .weights import weight_matrices
 
@@ -46,7 +46,7 @@ def per_sample_gradients(model: torch.nn.Module, X: torch.Tensor, y: torch.Tenso
         model: the network.
         X: (n, ...) inputs; y: (n, ...) targets, as ``loss_fn`` takes them.
         loss_fn: (outputs, targets) -> scalar loss, the one the run trains with
-            (e.g. ``partial(grokbook.train.cross_entropy, beta=beta)``).
+            (e.g. ``partial(grokbook.training.cross_entropy, beta=beta)``).
 
     Returns:
         parameter name -> (n, numel) flattened per-sample gradients, for each 2-D weight.

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..curves import plateau, plateau_change, transition_time
-from ..train import History
+from ..training import History
 from ..validate import check_int
 from .snapshot import probe_curves
 

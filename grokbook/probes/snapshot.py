@@ -35,7 +35,7 @@ import torch
 
 from ..data import Dataset
 from ..losses import cross_entropy
-from ..train import History, LossFn
+from ..training import History, LossFn
 from ..validate import check_int
 from .fourier import fourier_power, neuron_frequencies
 from .gradients import gradient_components, per_sample_gradients
@@ -112,7 +112,7 @@ def probe_snapshot(
     measured in eval mode and put back in its mode.
 
     Args:
-        model, data, epoch: as :func:`grokbook.train.train` passes them.
+        model, data, epoch: as :func:`grokbook.training.train` passes them.
         loss_fn: the run's training loss, (outputs, targets) -> scalar.
         probes: family names (:data:`PROBE_FAMILIES`: ``"weights"``, ``"gradients"``,
             ``"representation"``, ``"fourier"``) or probe names; None: every probe the
@@ -210,7 +210,7 @@ def snapshot_metrics(
         the test set (the model needs a ``hidden`` method, as :class:`grokbook.models.IsingMLP`).
 
     Args:
-        model, data, epoch: as :func:`grokbook.train.train` passes them.
+        model, data, epoch: as :func:`grokbook.training.train` passes them.
         beta: softmax inverse temperature of the confidence (and of the default loss), > 0.
         loss_fn: the run's training loss, whose per-sample gradients are counted;
             None: ``cross_entropy`` at ``beta``, the Ising task's loss.

@@ -14,7 +14,7 @@
   :mod:`~grokbook.tasks.automata_exponent`.
 
 Every task module has ``DEFAULT_CONFIG`` (a JSON-able dict), ``build(config,
-seed) -> Setup`` (what :func:`grokbook.train.train` needs for one run) and
+seed) -> Setup`` (what :func:`grokbook.training.train` needs for one run) and
 ``run_config(config, seed) -> dict`` (one run for the results store and the
 CLI).  Importing this package loads none of them (and no torch).
 """
@@ -32,7 +32,7 @@ __all__ = ["Setup"]
 
 
 class Setup(NamedTuple):
-    """What :func:`grokbook.train.train` needs for one run of a task: ``train(model, data, optimizer, loss_fn=loss_fn, ...)``.
+    """What :func:`grokbook.training.train` needs for one run of a task: ``train(model, data, optimizer, loss_fn=loss_fn, ...)``.
 
     Attributes:
         data: the training and test sets.

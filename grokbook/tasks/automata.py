@@ -4,7 +4,7 @@ The data (rule 30, the training windows, the long test strings) are
 :mod:`grokbook.tasks.automata_data`; the model is
 :class:`grokbook.tensor_network.TensorNetworkAttention` with per-cell logits
 (:class:`~grokbook.tensor_network.CellLogits`).  Everything trains through
-:func:`grokbook.train.train`: absent (padding) cells are labelled
+:func:`grokbook.training.train`: absent (padding) cells are labelled
 :data:`~grokbook.losses.IGNORE_INDEX` and left out of the loss and the
 accuracies, and the test split is the long strings, so ``test_acc`` is the
 per-cell accuracy on them.
@@ -42,7 +42,7 @@ from ..ensemble import Ensemble
 from ..losses import WeightPenalty, masked_cross_entropy
 from ..probes.representations import representation_dimension
 from ..tensor_network import CellLogits, TensorNetworkAttention
-from ..train import train
+from ..training import train
 from ..validate import check_config, check_int, check_real
 from . import Setup
 from .automata_data import crop_dataset, long_test_strings, random_strings, rule30
@@ -69,7 +69,7 @@ __all__ = [
 def automaton_probe(
     model: CellLogits, data: Dataset, epoch: int, *, X_held_out: torch.Tensor, y_held_out: torch.Tensor, half_window: int = 5
 ) -> dict[str, float]:
-    """Snapshot callback of :func:`grokbook.train.train`: held-out accuracy and the effective dimension.
+    """Snapshot callback of :func:`grokbook.training.train`: held-out accuracy and the effective dimension.
 
     ``held_out_acc`` is the per-cell accuracy on ``X_held_out`` (strings of a
     seen length kept out of training); ``rep_dimension`` is exp of the
@@ -79,7 +79,7 @@ def automaton_probe(
     :func:`grokbook.probes.representations.representation_dimension`).
 
     Args:
-        model, data, epoch: as :func:`grokbook.train.train` passes them; data.X_test
+        model, data, epoch: as :func:`grokbook.training.train` passes them; data.X_test
             (n, L) are long strings without absent sites, L > 2 half_window.
         X_held_out, y_held_out: (n, L') strings and their labels.
         half_window: half the number of middle sites whose environments are stacked, >= 1.
@@ -177,7 +177,7 @@ def run_config(config: dict[str, Any], seed: int) -> dict[str, Any]:
         seed: seeds the held-out choice, the initialisation, the batches and the long strings, >= 0.
 
     Returns:
-        :meth:`grokbook.train.History.to_payload`: the curves ``train_acc`` (training
+        :meth:`grokbook.training.History.to_payload`: the curves ``train_acc`` (training
         windows) and ``test_acc`` (long strings), the clock's ``t_fit`` and
         ``t_grok``, and the snapshots ``held_out_acc`` and ``rep_dimension``;
         and ``t_99`` (the first evaluation with training accuracy >= 0.99,
@@ -275,7 +275,7 @@ def build_ensemble(config: dict[str, Any], seeds: Sequence[int], *, data_seed: i
 
 
 def train_ensemble(config: dict[str, Any], seeds: Sequence[int], *, l1: float = 0.0, l2: float = 0.0, data_seed: int | None = None) -> dict[str, Any]:
-    """Train :func:`build_ensemble`'s networks with :func:`grokbook.train.train`, evaluated every epoch.
+    """Train :func:`build_ensemble`'s networks with :func:`grokbook.training.train`, evaluated every epoch.
 
     All members see the same minibatches (the order seeded by the data
     seed).  Member k minimises the mean logistic loss of its present

@@ -1,7 +1,7 @@
 """Rule-30 seed ensembles under the authors' protocol (Zunkovic & Ilievski, arXiv 2210.15435; code qml-tn/grokking).
 
 What their code (``CA_cli.py``) does, and this module reproduces with the
-book's training loop (:func:`grokbook.train.train` on an
+book's training loop (:func:`grokbook.training.train` on an
 :class:`grokbook.ensemble.Ensemble`):
 
 * the read-out: the sigmoid of a normalised, scaled logit
@@ -49,7 +49,7 @@ from ..tensor_network import (
     TensorNetworkAttention,
     authors_frozen_attention,
 )
-from ..train import History, train
+from ..training import History, train
 from ..validate import check_config, check_int, check_real
 from .automata_data import crop_dataset, random_strings, rule30
 
@@ -128,7 +128,7 @@ PROTOCOL_CONFIG: dict[str, Any] = {
 class _LongStringProbe:
     """train()'s snapshot callback for a whole Ensemble: measures every member at once, hands out member i's values.
 
-    :func:`grokbook.train.train` calls the snapshot once per member, in the
+    :func:`grokbook.training.train` calls the snapshot once per member, in the
     order 0 ... S - 1, with a copy of that member; the first call of an epoch
     measures all members together on the stacked tensors (one batched pass,
     not S), and each call returns its member's values.
@@ -269,7 +269,7 @@ def run_protocol_config(config: dict[str, Any], seed: int, device: str = "cpu") 
     Returns:
         :func:`train_protocol`'s arrays (its per-member clock times renamed
         ``t_fit_members``, ``t_grok_members``; no ``wall_time``), and the members' mean curves as
-        one run's payload (:meth:`grokbook.train.History.to_payload`):
+        one run's payload (:meth:`grokbook.training.History.to_payload`):
         ``train_loss``, ``train_acc`` (training windows), ``test_loss`` (held-out
         strings), ``test_acc`` (long strings: 1 - mean long_error), and the
         clock's ``t_fit``, ``t_grok``, ``delay`` of those mean curves.

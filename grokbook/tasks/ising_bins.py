@@ -7,10 +7,10 @@ network (:class:`grokbook.models.IsingMLP`) trained full batch with the
 cross-entropy of softmax(beta z).
 
 :func:`build` makes one run's data, network, optimizer and loss;
-:func:`run_config` trains it with :func:`grokbook.train.train`, measures it
+:func:`run_config` trains it with :func:`grokbook.training.train`, measures it
 every ``snapshot_every`` epochs with
 :func:`grokbook.probes.snapshot.snapshot_metrics`, and returns
-:meth:`grokbook.train.History.to_payload`: a JSON-able config in, a dict of
+:meth:`grokbook.training.History.to_payload`: a JSON-able config in, a dict of
 numbers out, for sweeps and the CLI.  :data:`SWEEPS` are chapter 6's
 archived sweeps.
 """
@@ -25,7 +25,7 @@ import torch
 
 from ..losses import cross_entropy
 from ..models import IsingMLP
-from ..train import train
+from ..training import train
 from ..validate import check_choice, check_config, check_int, check_real
 from . import Setup
 from .ising_bins_data import (
@@ -159,7 +159,7 @@ def run_config(config: dict[str, Any], seed: int) -> dict[str, Any]:
     epochs, calls :func:`grokbook.probes.snapshot.snapshot_metrics`.
 
     Returns:
-        :meth:`grokbook.train.History.to_payload`: ``epochs``, ``train_acc``,
+        :meth:`grokbook.training.History.to_payload`: ``epochs``, ``train_acc``,
         ``test_acc``, ``train_loss``, ``test_loss`` (every ``eval_every`` epochs);
         the clock's ``t_fit``, ``t_grok`` (NaN for a run whose test accuracy did
         not rise after t_fit) and ``delay``; ``test_plateau`` and ``test_at_fit``;

@@ -22,7 +22,7 @@ from .. import curves, ising
 from ..data import Dataset
 from ..losses import cross_entropy
 from ..models import IsingMLP
-from ..train import train
+from ..training import train
 from ..validate import check_config, check_int, check_positive_array, check_real
 from . import Setup
 
@@ -172,7 +172,7 @@ def run_config(config: dict[str, Any], seed: int) -> dict[str, Any]:
     """Train the network once on the phase task: JSON-able config -> dict of numbers.
 
     Returns:
-        :meth:`grokbook.train.History.to_payload` (curves, ``t_fit``, ``t_grok``
+        :meth:`grokbook.training.History.to_payload` (curves, ``t_fit``, ``t_grok``
         (NaN unless the test accuracy rose after t_fit), ``delay``,
         ``test_plateau``, ``test_at_fit``); ``temperatures`` and ``p_ordered``
         (n_T,), the trained network's mean "ordered" probability per test

@@ -40,7 +40,7 @@ from ..losses import LOSSES
 from ..models import QuadraticMLP
 from ..probes.avalanche import gradient_snapshot, gradient_sweep
 from ..probes.fourier import fourier_power, neuron_frequencies
-from ..train import History, train
+from ..training import History, train
 from ..validate import check_choice, check_config, check_fraction, check_int, check_real
 from . import Setup
 
@@ -176,7 +176,7 @@ def run_config(config: dict[str, Any], seed: int) -> dict[str, Any]:
 
     Returns:
         A flat dict of arrays and numbers (what the results store keeps; the
-        config and seed are stored beside it): :meth:`grokbook.train.History.to_payload`
+        config and seed are stored beside it): :meth:`grokbook.training.History.to_payload`
         (the curves ``epochs``, ``train_loss``, ``train_acc``, ``test_loss``,
         ``test_acc`` (n_evals,), the clock's ``t_fit``, ``t_grok`` and ``delay``,
         ``test_plateau``, ``test_at_fit``); ``t_99``, the first epoch with test

@@ -9,7 +9,7 @@ of the answer read at the last token and AdamW (lr 1e-3, weight decay 1, betas
 steps, as in the authors' code (arXiv 2301.05217, App. A; their run: p = 113,
 30% of the pairs, d_model 128, 4 heads, d_mlp 512, 40,000 steps).
 
-:func:`run_config` trains one run through :func:`grokbook.train.train` and
+:func:`run_config` trains one run through :func:`grokbook.training.train` and
 measures, at snapshots, the embedding's Fourier spectrum, the sum of squared
 weights and Nanda et al.'s progress measures (:mod:`grokbook.probes.progress`):
 restricted and excluded loss for the key frequencies of the trained network,
@@ -32,7 +32,7 @@ from ..curves import first_epoch_at
 from ..models import ModularTransformer
 from ..probes import progress
 from ..probes.fourier import fourier_power
-from ..train import History, train
+from ..training import History, train
 from ..validate import check_choice, check_config, check_int, check_real
 from . import Setup
 from .modular import make_dataset, operation_table
@@ -71,7 +71,7 @@ class WarmupAdamW(torch.optim.AdamW):
     The schedule of Nanda et al.'s code (``LambdaLR(lambda step: min(step / 10, 1))``,
     stepped after each optimizer step, so that step s uses ``lr * min((s - 1) / 10, 1)``;
     their first step has learning rate 0).  Kept inside the optimizer so that
-    :func:`grokbook.train.train` runs it unchanged.
+    :func:`grokbook.training.train` runs it unchanged.
     """
 
     def __init__(self, params: Any, *, lr: float, warmup: int, **kwargs: Any) -> None:
@@ -157,7 +157,7 @@ def run_config(config: dict[str, Any], seed: int, device: str = "cpu") -> dict[s
         device: ``"cpu"`` or ``"cuda"`` (the CLI's ``--device``).
 
     Returns:
-        :meth:`grokbook.train.History.to_payload` (curves every ``eval_every``
+        :meth:`grokbook.training.History.to_payload` (curves every ``eval_every``
         steps, ``t_fit``, ``t_grok``, ``delay``, ``test_plateau``,
         ``test_at_fit``); ``t_99`` (first step with test accuracy >= 0.99) and
         ``t_loss_01`` (first step with test loss < 0.1, Nanda et al.'s
@@ -202,7 +202,7 @@ def run_config(config: dict[str, Any], seed: int, device: str = "cpu") -> dict[s
 def _train_until_grokked(
     model: torch.nn.Module, data: Any, optimizer: torch.optim.Optimizer, loss_fn: Any, config: dict, epochs: tuple[int, ...], snapshot: Any, seed: int
 ) -> History:
-    """:func:`grokbook.train.train` in chunks of ``check_every`` steps, stopped once the run is ``stop_factor`` x t_99 old.
+    """:func:`grokbook.training.train` in chunks of ``check_every`` steps, stopped once the run is ``stop_factor`` x t_99 old.
 
     Full batch without dropout, a run continued chunk by chunk with the same
     model and optimizer is the run trained in one call, step for step; the

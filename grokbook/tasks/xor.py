@@ -22,7 +22,7 @@ found; ours (kept parameters of :class:`XORConfig`):
   speed independent of the width, so the transition comes at about the same
   epoch at every width, which is what a finite-size fit at fixed epoch needs;
 * binary cross-entropy, written as the book's cross-entropy on the logits
-  ``(0, z)`` so that :func:`grokbook.train.train` (argmax accuracy) applies.
+  ``(0, z)`` so that :func:`grokbook.training.train` (argmax accuracy) applies.
 
 :func:`run_xor` trains every (width, seed) of an :class:`XORConfig` with
 gradient snapshots (:func:`grokbook.probes.avalanche.gradient_sweep`);
@@ -45,7 +45,7 @@ import torch
 from ..data import Dataset
 from ..models import XORMLP
 from ..probes import avalanche
-from ..train import History, cross_entropy, train
+from ..training import History, cross_entropy, train
 from ..validate import check_config, check_int, check_real
 from . import Setup
 
@@ -181,7 +181,7 @@ def t_learn(history: History) -> float:
 
 
 def run_xor(config: XORConfig = XORConfig(), *, progress: bool = True) -> XORRuns:
-    """Train every (width, seed) of ``config`` with :func:`grokbook.train.train` and collect gradient snapshots.
+    """Train every (width, seed) of ``config`` with :func:`grokbook.training.train` and collect gradient snapshots.
 
     Seed s initialises the network with ``XORMLP(..., seed=s)``; a run is
     deterministic, and seed s gives the same run whatever ``seed_offset`` and

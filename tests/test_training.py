@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from grokbook.data import Dataset
-from grokbook.train import History, train
+from grokbook.training import History, train
 
 
 def tiny_dataset(seed: int = 0) -> Dataset:
@@ -83,7 +83,7 @@ def test_several_labels_per_example():
 
 
 def test_torch_threads_sets_and_restores_the_count():
-    from grokbook.train import torch_threads
+    from grokbook.training import torch_threads
 
     before = torch.get_num_threads()
     with pytest.raises(RuntimeError):
