@@ -32,6 +32,7 @@ from .tensor_network_ops import (
     _pairs,
     _readout,
     check_strings,
+    perceptron_features,
 )
 from .validate import check_int
 
@@ -340,16 +341,3 @@ class CellLogits(torch.nn.Module):
                     z = (features @ weights.T).movedim(-1, 0)
         logits = _pairs(torch.where(present, z, -1e4))
         return logits if self.site is None else logits[..., self.site, :]
-
-
-def perceptron_features(model: TensorNetworkAttention, x: torch.Tensor) -> torch.Tensor:
-    """Inputs of the perceptron that the frozen-A model is, (n, L, 2 d^2).
-
-    z_i = l_{i-1}^T B^{(x_i)} r_{i+1} = sum_{a,b,k} [l_{i-1,a} r_{i+1,b} delta_{k,x_i}] B_{abk},
-    so with A fixed the model is linear in vec(B): z_i = phi_i . vec(B) with
-    phi_i = l_{i-1} (x) r_{i+1} (x) onehot(x_i), a perceptron with D = 2 d^2
-    inputs whose weights are B (flattened in B's own (a, b, k) order).
-    """
-    x = check_strings(x)
-    with torch.no_grad():
-        return _features(*model.environments(x), x)

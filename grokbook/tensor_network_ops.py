@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["check_strings"]
+__all__ = ["check_strings", "perceptron_features"]
 
 
 def _pairs(z: torch.Tensor) -> torch.Tensor:
@@ -102,3 +102,16 @@ def _features(left: torch.Tensor, right: torch.Tensor, x: torch.Tensor) -> torch
     onehot = torch.nn.functional.one_hot(x, 2).to(left.dtype)  # (n, L, 2)
     phi = left[..., :, None, None] * right[..., None, :, None] * onehot[..., None, None, :]  # (..., n, L, d, d, 2)
     return phi.flatten(-3)
+
+
+def perceptron_features(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """Inputs of the perceptron that a frozen-A :class:`~grokbook.tensor_network.TensorNetworkAttention` is, (n, L, 2 d^2).
+
+    z_i = l_{i-1}^T B^{(x_i)} r_{i+1} = sum_{a,b,k} [l_{i-1,a} r_{i+1,b} delta_{k,x_i}] B_{abk},
+    so with A fixed the model is linear in vec(B): z_i = phi_i . vec(B) with
+    phi_i = l_{i-1} (x) r_{i+1} (x) onehot(x_i), a perceptron with D = 2 d^2
+    inputs whose weights are B (flattened in B's own (a, b, k) order).
+    """
+    x = check_strings(x)
+    with torch.no_grad():
+        return _features(*model.environments(x), x)

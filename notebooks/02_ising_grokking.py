@@ -498,7 +498,7 @@ low, peak = int(snap[k_low]), int(snap[k_peak])
 print(f"deep-layer training count: {deep_train[k_low]} at epoch {low}, "
       f"peak {deep_train[k_peak]} at epoch {peak}, {deep_train[-1]} at the end")
 print(f"rise {deep_train[k_peak] / deep_train[k_low]:.1f}-fold")
-# the count's noise: spread of its snapshot-to-snapshot steps once settled (last quarter)
+# the noise of the count: spread of its snapshot-to-snapshot steps in the last quarter
 settled = deep_train[snap >= 0.75 * N_EPOCHS]
 noise = np.diff(settled).std(ddof=1)
 assert t_fit < low < peak < t_half_test
