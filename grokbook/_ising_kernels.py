@@ -8,8 +8,21 @@ reproducible.  Public entry point: :func:`grokbook.ising.sample`.
 
 from __future__ import annotations
 
+import os
+
+import numba
 import numpy as np
 from numba import njit, prange
+
+# numba's default threading layer on Linux is OpenMP, and it shares torch's
+# libgomp: each parallel launch sets the calling thread's OpenMP thread count
+# to numba's (the number of cores), overriding ``torch.set_num_threads(1)``.
+# Torch then runs its kernels on a team of that many threads, and on a busy
+# machine the extra threads spin at a barrier (one Ising run: 2.4x slower on
+# 2 cores, 3.5x beside a second run; same bits).  The workqueue layer leaves
+# OpenMP alone.  A layer chosen with NUMBA_THREADING_LAYER is respected.
+if "NUMBA_THREADING_LAYER" not in os.environ:
+    numba.config.THREADING_LAYER = "workqueue"
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)

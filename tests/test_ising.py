@@ -5,6 +5,9 @@ spread of the chain means (independent chains) gives the standard error.
 """
 
 import math
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -113,6 +116,31 @@ def test_sample_shapes_and_reproducibility():
     assert many.shape == (3, 7, 6, 6)
     np.testing.assert_array_equal(many, ising.sample(6, [1.0, 2.0, 3.0], 7, burn_in=5, seed=1))
     assert not np.array_equal(many, ising.sample(6, [1.0, 2.0, 3.0], 7, burn_in=5, seed=2))
+
+
+BUILD_THEN_COUNT_THREADS = """
+import threading
+import torch
+from grokbook.tasks import ising_bins
+from grokbook.training import torch_threads
+def run():  # as a Dask worker runs a task: in a thread, with one torch thread
+    with torch_threads(1):
+        ising_bins.build({"n_per_bin": 20}, 0)  # samples the data with the numba kernels
+        print(torch.get_num_threads())
+thread = threading.Thread(target=run)
+thread.start()
+thread.join()
+"""
+
+
+def test_sampler_leaves_torch_on_its_thread_count():
+    """numba's OpenMP layer reset torch's thread count to the cores' (an Ising run 2.4x slower).
+
+    In a fresh process: numba chooses its threading layer at its first parallel launch.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_THREADING_LAYER", "OMP_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", BUILD_THEN_COUNT_THREADS], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split()[-1] == "1"
 
 
 def test_autocorrelation_time_of_known_processes():

@@ -1,0 +1,881 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Seeds, sweeps and the phase task
+#
+# Chapter {doc}`02_ising_grokking` followed one training run of Hutchison and
+# Yevick's network {cite}`hutchison2025` through grokking. One run is one
+# draw of the initial weights: this chapter asks which of its numbers are
+# properties of the task and which are luck of the draw, and how the delay
+# responds to the settings the paper varies: the softmax inverse temperature
+# $\beta$, the weight decay and the initial scale $c$. It then counts the
+# configurations the task is made of, exactly, and trains the same network on
+# the classic phase task of Carrasquilla and Melko {cite}`carrasquilla2017`.
+#
+# ```{admonition} Objectives
+# :class: tip
+# - Measure $t_\text{fit}$, $t_\text{grok}$ and the test plateau over five seeds.
+# - Sweep $\beta$, weight decay, $c$ and dropout (5 values x 5 seeds each) and compare
+#   the direction of each effect with the paper's.
+# - Count the configurations of every energy level exactly (transfer matrix)
+#   and predict from it how much a test set overlaps the training set.
+# - Train the network on ordered vs disordered configurations: does it grok?
+# ```
+#
+# **What is computed here and what is loaded.** The 85 training runs behind
+# the seed bands and sweeps take about two CPU-hours, and the five phase-task
+# runs about ten minutes, beyond this book's three-minute budget per
+# chapter. They were run with the command line,
+#
+# ```bash
+# grokbook run ising_grokking --seeds 5 --set snapshot_every=2500 \
+#     --sweep beta=0.25,0.5,1,2,4
+# grokbook run ising_phase --scale paper --seeds 5
+# ```
+#
+# (and the same with `--sweep weight_decay=...`, `init_scale=...` and
+# `dropout=...`), and are shipped with the package in its results archive
+# (`grokbook.store.archive()`), each file holding the config, seed, package
+# version, git commit and library versions that produced it; the test
+# command recomputes one of each and compares it with the archive. The
+# sweeps' runs are 20,000 epochs, the quick scale (the paper runs 25,000; the
+# paper-scale sweeps, `scripts/ising_paper_runs.sh`, are being computed for
+# the next edition). The transfer matrix and a short check of the
+# $\beta$-$c$ algebra run here.
+
+# %% tags=["remove-cell"]
+# Colab only: install grokbook. Does nothing elsewhere.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    REPO = "git+https://github.com/grokbook/grokbook@v0.1.0"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", REPO], check=True)
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+from scipy import stats
+
+from grokbook import book, curves, experiments, ising, store
+from grokbook.book import COLORS
+from grokbook.curves import grokking_times
+from grokbook.tasks import ising_bins, ising_phase
+
+SCALE = book.setup(seed=0, threads=1)
+PAPER = SCALE == "paper"
+N_SEEDS = 5
+EXPERIMENT = experiments.get("ising_grokking")
+SPLITS = (("train_acc", COLORS[0], "train"), ("test_acc", COLORS[1], "test"))
+
+
+def timed(payload: dict) -> dict:
+    """A stored run with its times and verdict read by the book's clock."""
+    return {**payload, **grokking_times(payload)._asdict()}
+
+
+def runs(**overrides) -> list[dict]:
+    """The N_SEEDS runs of a setting: archived (quick), or computed in your store."""
+    overrides = {**ising_bins.SWEEP_OVERRIDES, **overrides}
+    name = EXPERIMENT.name
+    if PAPER:
+        report = experiments.run_sweep(name, scale="paper", overrides=overrides,
+                                       seeds=N_SEEDS)
+        return [timed(result.payload) for result in report.results]
+    config = EXPERIMENT.config("quick", overrides)
+    archived = (store.archive().load(name, config, seed) for seed in range(N_SEEDS))
+    return [timed(result.payload) for result in archived]
+
+
+def grokked(run: dict) -> bool:
+    """The clock's verdict: the test accuracy rose >= 0.1 after t_fit and settled."""
+    return run["grokked"]
+
+
+def mean_and_error(values: np.ndarray) -> tuple[float, float]:
+    """Mean and standard error over the finite values (NaN, NaN if fewer than two)."""
+    finite = np.asarray(values, dtype=float)[np.isfinite(values)]
+    if finite.size < 2:
+        return float("nan"), float("nan")
+    return float(finite.mean()), float(finite.std(ddof=1) / np.sqrt(finite.size))
+
+
+# %% [markdown]
+# ## Five seeds of the default run
+#
+# The default settings ($\beta = 1$, weight decay $5 \times 10^{-4}$,
+# $c = 7$, Adam with L2), five initialisations (seeds 0-4) on the same data.
+# The times and the verdict "grokked or not" are the book's clock
+# ({doc}`../book/definitions`), applied to the archived curves by `timed`
+# above (`grokking_times(payload)`), so they are read by today's definitions
+# whatever the version that stored them.
+
+# %%
+default = runs()
+epochs = default[0]["epochs"]
+for key in ("t_fit", "t_grok", "delay", "test_at_fit", "test_plateau"):
+    values = np.array([run[key] for run in default])
+    form = "{:.3f}" if key.startswith("test") else "{:.0f}"
+    row = "  ".join(form.format(v).rjust(6) for v in values)
+    print(f"{key:>12}: {row}   mean {form.format(values.mean())} "
+          f"+- {form.format(values.std(ddof=1))}")
+
+# %% mystnb={"figure": {"caption": "Train (blue) and test (orange) accuracy of the default run over five seeds: the line is the mean, the band the range over seeds. The dashed line is the paper's test plateau, 0.83. What to see: every seed fits the training set by epoch 2,250 and reaches its test plateau 12,000 to 15,000 epochs later.", "name": "fig-ising-seeds"}} tags=["hide-input"]
+fig, ax = plt.subplots(figsize=(8, 3.6))
+for key, color, label in SPLITS:
+    band = np.array([run[key] for run in default])  # (seeds, evals)
+    ax.plot(epochs, band.mean(axis=0), color=color, label=f"{label} (mean of 5)")
+    ax.fill_between(epochs, band.min(axis=0), band.max(axis=0), color=color, alpha=0.25,
+                    lw=0)
+ax.axhline(0.83, color="grey", ls="--", lw=1)
+ax.set(xlabel="epoch", ylabel="accuracy", ylim=(0.2, 1.02))
+ax.legend(loc="lower right")
+plt.show()
+
+# %% [markdown]
+# Every seed groks: its test accuracy rises from about 0.55 at $t_\text{fit}$
+# to a plateau near the paper's 0.83, 12,000 to 15,000 epochs after the
+# training set is fitted. The seeds agree on these times to within 10%:
+# chapter 2's single run was typical.
+
+# %%
+t_fit = np.array([run["t_fit"] for run in default])
+t_grok = np.array([run["t_grok"] for run in default])
+plateaus = np.array([run["test_plateau"] for run in default])
+assert all(grokked(run) for run in default)
+assert np.all(t_fit <= 2250)
+assert np.all((t_grok - t_fit >= 12000) & (t_grok - t_fit <= 15000))
+assert t_grok.std(ddof=1) / t_grok.mean() < 0.1
+assert abs(plateaus.mean() - 0.83) < 0.02
+
+# %% [markdown]
+# ## Sweeps: $\beta$, weight decay, $c$, dropout
+#
+# The paper varies one setting at a time (its Figs. 3-5): the delay
+# $t_\text{grok} - t_\text{fit}$ shrinks as $\beta$ decreases, shrinks as the
+# weight decay grows (without it the network never generalises), and grows
+# with $c$ (at the default initialisation, $c = 1$, there is no grokking).
+# Dropout after each hidden layer of a width-144 network (its Figs. 12-13)
+# suppresses grokking from $p = 0.04$ on. It gives the trends as figures, not
+# the values it used; ours bracket the defaults (`ising_bins.SWEEPS`). Our
+# dropout sweep keeps the width at 48: at 144 every run costs seven times as
+# much, which this edition could not afford (exercise 1).
+# Runs end at 20,000 epochs, so a $t_\text{grok}$ above about 18,000 is
+# a lower bound: the plateau it refers to is the mean of the last 2,000 epochs. A run
+# counts as grokking when the clock gives it a $t_\text{grok}$: its test
+# plateau lies at least 0.1 above its test accuracy at $t_\text{fit}$ (a test
+# curve that never rises has no $t_\text{grok}$, and no delay).
+
+# %%
+sweeps = {
+    name: {value: runs(**fixed, **{key: value}) for value in values}
+    for name, (key, values, fixed) in ising_bins.SWEEPS.items()
+}
+for name, by_value in sweeps.items():
+    print(name)
+    for value, seeds in by_value.items():
+        delay, error = mean_and_error([run["delay"] for run in seeds])
+        mean = {key: np.mean([run[key] for run in seeds]) for key in
+                ("t_fit", "test_at_fit", "test_plateau")}
+        print(f"  {value:<8g} t_fit {mean['t_fit']:6.0f}  "
+              f"delay {delay:6.0f} +- {error:5.0f}"
+              f"  test {mean['test_at_fit']:.3f} -> {mean['test_plateau']:.3f}"
+              f"  grokked {sum(grokked(run) for run in seeds)}/{N_SEEDS}")
+
+# %% [markdown]
+# A verdict should not hang on the 0.1 of the clock. Below: the rise of
+# the test accuracy after $t_\text{fit}$ (its plateau minus its value at
+# $t_\text{fit}$) of each setting's seeds, and how many seeds the clock calls
+# grokked with the threshold halved and doubled.
+
+# %%
+verdict_rows = []
+for name, by_value in sweeps.items():
+    for value, seeds in by_value.items():
+        rises = [run["test_plateau"] - run["test_at_fit"] for run in seeds]
+        row = {"sweep": name, "value": value, "smallest rise": min(rises),
+               "largest rise": max(rises)}
+        for min_rise in (0.05, 0.1, 0.2):
+            row[f"grokked at {min_rise}"] = sum(
+                grokking_times(run, min_rise=min_rise).grokked for run in seeds)
+        verdict_rows.append(row)
+verdict_table = pd.DataFrame(verdict_rows)
+verdict_table.round(3)
+
+# %% [markdown]
+# For 17 of the 20 settings the rise is either below 0.04 or above 0.2 in
+# every seed, and the verdict is the same at every threshold. Three lie in
+# between: $c = 3$ (rises 0.13-0.17) and dropout $p = 0.02$ (0.12-0.15) grok
+# at 0.05 and 0.1 but not at 0.2; dropout $p = 0.04$ (0.03-0.08) groks for
+# three seeds at 0.05 and none at 0.1. There, "grokked or not" is a matter
+# of threshold, so the figure below shows the rise itself beside the delay,
+# and the claims are about the rise, which has no threshold: it falls with
+# the dropout probability, and rises with $c$, each step by more than three
+# standard errors over seeds.
+
+# %%
+def rise(run: dict) -> float:
+    return run["test_plateau"] - run["test_at_fit"]
+
+
+def rise_steps(name: str) -> np.ndarray:
+    """Differences of the mean rise between neighbouring values, in standard errors."""
+    stats_ = np.array([mean_and_error([rise(run) for run in seeds])
+                       for seeds in sweeps[name].values()])  # (values, 2)
+    return np.diff(stats_[:, 0]) / np.hypot(stats_[1:, 1], stats_[:-1, 1])
+
+
+print("dropout, steps of the rise in standard errors:",
+      np.round(rise_steps("dropout"), 1).tolist())
+print("c, steps of the rise in standard errors:",
+      np.round(rise_steps("init_scale"), 1).tolist())
+
+# %%
+assert np.all(rise_steps("dropout")[:3] < -3)  # p = 0 -> 0.02 -> 0.04 -> 0.1
+assert np.all(rise_steps("init_scale")[:2] > 3)  # c = 1 -> 3 -> 5
+
+# %% mystnb={"figure": {"caption": "Top: the grokking delay $t_\\mathrm{grok} - t_\\mathrm{fit}$ (epochs; mean and standard error over 5 seeds) against the softmax inverse temperature $\\beta$, the weight decay, the initial scale $c$ and the dropout probability $p$ (width 48), the other settings at their defaults; open circles: no seed grokked, so there is no delay. Bottom: the rise of the test accuracy after $t_\\mathrm{fit}$, with the clock's threshold 0.1 (dashed) and its half and double (dotted). What to see: the delay grows with $\\beta$ and $c$ and falls with weight decay; where grokking switches off (no weight decay, $c = 1$, $p \\ge 0.04$) the rise falls to near zero, through intermediate values at $c = 3$ and $p = 0.02$.", "name": "fig-ising-sweeps"}} tags=["hide-input"]
+XLABELS = {"beta": "$\\beta$", "weight_decay": "weight decay ($10^{-4}$)",
+           "init_scale": "$c$", "dropout": "dropout $p$ (%, width 48)"}
+LINTHRESH = {"beta": 0.25, "weight_decay": 2.5e-4, "dropout": 0.02}  # symlog axes
+TICK_UNIT = {"weight_decay": 1e4, "dropout": 100}
+fig, axes = plt.subplots(2, 4, figsize=(13, 6), sharey="row", sharex="col")
+for column, (name, (key, values, _)) in enumerate(ising_bins.SWEEPS.items()):
+    ax_delay, ax_rise = axes[:, column]
+    x = np.asarray(values, dtype=float)
+    for ax, measure in ((ax_delay, "delay"), (ax_rise, "rise")):
+        mean, error = np.array([
+            mean_and_error([run["delay"] if measure == "delay" else rise(run)
+                            for run in sweeps[name][v]]) for v in values]).T
+        ax.errorbar(x, mean, yerr=error, color=COLORS[0], fmt="-o", capsize=3)
+    none = np.array([not any(grokked(run) for run in sweeps[name][v]) for v in values])
+    ax_delay.plot(x[none], np.zeros(none.sum()), "o", mfc="white", color=COLORS[0])
+    for level, style in ((0.05, ":"), (0.1, "--"), (0.2, ":")):
+        ax_rise.axhline(level, color="grey", lw=1, ls=style)
+    ax_rise.set(xlabel=XLABELS[name])
+    if name in LINTHRESH:
+        ax_rise.set_xscale("symlog", linthresh=LINTHRESH[name])
+    ax_rise.set_xticks(x, [f"{v * TICK_UNIT.get(name, 1):g}" for v in x])
+    ax_rise.minorticks_off()
+axes[0, 0].set(ylabel="delay (epochs)")
+axes[1, 0].set(ylabel="test rise after $t_\\mathrm{fit}$")
+plt.show()
+
+# %% [markdown]
+# Each trend the paper reports holds, seed by seed: the delay grows with
+# $\beta$ and with $c$ and shrinks with the weight decay; without weight
+# decay no seed generalises (its test accuracy stays at the level it had at
+# $t_\text{fit}$), and at the default initialisation, $c = 1$, no seed
+# groks: the network generalises as it fits (0.800 on the test set at
+# $t_\text{fit}$, rising slowly to 0.828).
+# Dropout agrees with the paper too, even at width 48: at $p = 0.02$ every
+# seed still groks (later, and to a lower plateau); from $p = 0.04$ on, no
+# seed does, the test accuracy rising with the training accuracy instead.
+
+# %%
+def mean_delay(name: str) -> np.ndarray:
+    by_value = sweeps[name].values()
+    return np.array([np.mean([run["delay"] for run in seeds]) for seeds in by_value])
+
+
+def n_grokked(name: str) -> np.ndarray:
+    by_value = sweeps[name].values()
+    return np.array([sum(grokked(run) for run in seeds) for seeds in by_value])
+
+
+assert np.all(np.diff(mean_delay("beta")) > 0) and np.all(n_grokked("beta") == N_SEEDS)
+assert n_grokked("weight_decay")[0] == 0
+assert np.all(n_grokked("weight_decay")[1:] == N_SEEDS)
+assert np.all(np.diff(mean_delay("weight_decay")[1:]) < 0)
+assert n_grokked("init_scale")[0] == 0
+assert np.all(n_grokked("init_scale")[1:] == N_SEEDS)
+assert np.all(np.diff(mean_delay("init_scale")[1:]) > 0)
+assert n_grokked("dropout").tolist() == [N_SEEDS, N_SEEDS, 0, 0, 0]
+c1 = {key: np.mean([run[key] for run in sweeps["init_scale"][1.0]])
+      for key in ("test_at_fit", "t_fit", "test_plateau")}
+print(f"c = 1: test accuracy {c1['test_at_fit']:.3f} at t_fit = {c1['t_fit']:.0f}, "
+      f"plateau {c1['test_plateau']:.3f}")
+
+# %% [markdown]
+# ## $\beta$ is a rescaling of the weights
+#
+# The network has no biases and five weight matrices with ReLU between them,
+# so it is positively homogeneous of degree five in its weights:
+# $f(x; sW) = s^5 f(x; W)$ for $s > 0$. The softmax inverse temperature
+# therefore only rescales the weights, $\beta f(x; W) = f(x; \beta^{1/5} W)$,
+# and the loss at $\beta$ is the loss at $\beta = 1$ of $\tilde W = s W$
+# with $s = \beta^{1/5}$: $L_\beta(W) = L_1(\tilde W)$ and
+# $\nabla_W L_\beta = s \nabla_{\tilde W} L_1$. Adam divides each step by the
+# running RMS of what it is fed, so it ignores a constant factor in its input
+# (up to its $\epsilon = 10^{-8}$). Fed the gradient plus the L2 term,
+# $s \nabla_{\tilde W} L_1 + \lambda \tilde W / s$, it takes the step it would
+# take on $\nabla_{\tilde W} L_1 + (\lambda / s^2) \tilde W$, and
+# $\tilde W = sW$ moves $s$ times as far. Training at
+# $(\beta, c, \eta, \lambda)$ is therefore *exactly* training at
+#
+# $$
+# \bigl(1,\; s c,\; s \eta,\; \lambda / s^2\bigr), \qquad s = \beta^{1/5},
+# $$
+#
+# epoch by epoch. Raising $\beta$ is the same as starting from larger weights
+# ($c$) with a larger learning rate and a weaker weight decay. Setting only
+# $c = 7 \beta^{1/5}$ at $\beta = 1$ keeps $\eta$ and $\lambda$, so it is not
+# the same run: it differs by a factor $s$ in the learning rate and $s^{-2}$ in
+# the weight decay. For $\beta = 4$: $c = 9.24$, $\eta \times 1.32$,
+# $\lambda \times 0.57$.
+#
+# A check of the algebra (not of the archive): 500 epochs at $\beta = 4$,
+# beside its exact twin at $\beta = 1$ and the run that changes $c$ alone.
+# The twin must follow the same curves up to float rounding: losses within
+# $10^{-3}$ of each other (relative) and accuracies within the clock's
+# tolerance 0.01; the $c$-only run, whose learning rate is 24% lower, must not.
+
+# %%
+beta, s = 4.0, 4.0 ** (1 / 5)
+short = {"n_epochs": 500, "eval_every": 50, "snapshot_every": 500, "n_pca_samples": 8}
+twins = {
+    "beta = 4": {"beta": beta},
+    "exact twin": {"init_scale": 7 * s, "lr": 5e-4 * s, "weight_decay": 5e-4 / s**2},
+    "c alone": {"init_scale": 7 * s},
+}
+twin_runs = {name: ising_bins.run_config({**short, **cfg}, seed=0)
+             for name, cfg in twins.items()}
+reference = twin_runs["beta = 4"]
+twin_gaps = {}
+for name in ("exact twin", "c alone"):
+    run = twin_runs[name]
+    loss_gap = np.max(np.abs(run["train_loss"] / reference["train_loss"] - 1))
+    acc_gap = max(np.abs(run[k] - reference[k]).max()
+                  for k in ("train_acc", "test_acc"))
+    twin_gaps[name] = loss_gap, acc_gap
+    print(f"{name:>10}: largest relative train-loss difference {loss_gap:.1e}, "
+          f"largest accuracy difference {acc_gap:.3f}")
+
+# %%
+assert twin_gaps["exact twin"][0] < 1e-3 and twin_gaps["exact twin"][1] <= 0.01
+assert twin_gaps["c alone"][0] > 1e-2
+
+# %% [markdown]
+# So the $\beta$ sweep and the $c$ sweep probe nearly the same thing. How
+# nearly, over a whole run? Each $\beta$ of the sweep against the $c$ sweep
+# read at $c = 7\beta^{1/5}$ (linear interpolation between its archived
+# values; $\beta = 4$ lies beyond $c = 9$ and is compared with $c = 9$, a
+# shorter delay by the trend). The difference is in units of its standard
+# error over seeds (the two errors added in quadrature).
+
+# %%
+def delays(seeds: list[dict]) -> np.ndarray:
+    return np.array([run["delay"] for run in seeds], dtype=float)
+
+
+c_values = np.array(list(sweeps["init_scale"]), dtype=float)[1:]  # c = 1 does not grok
+c_delay = np.array([mean_and_error(delays(sweeps["init_scale"][c]))
+                    for c in c_values])  # (c, 2): mean and standard error
+beta_vs_c = []
+for value, seeds in sweeps["beta"].items():
+    c_equivalent = 7 * value ** (1 / 5)
+    mean, error = mean_and_error(delays(seeds))
+    at_c = np.interp(c_equivalent, c_values, c_delay[:, 0])
+    error_c = np.interp(c_equivalent, c_values, c_delay[:, 1])
+    z = (mean - at_c) / np.hypot(error, error_c)
+    beta_vs_c.append((value, c_equivalent, mean, at_c, z))
+    print(f"beta = {value:<4g} (c = {c_equivalent:4.2f}): delay {mean:6.0f} +- "
+          f"{error:3.0f}; c sweep there {at_c:6.0f} +- {error_c:3.0f}; z = {z:+.1f}")
+beta_vs_c = np.array(beta_vs_c)
+
+# %% [markdown]
+# The four matched pairs agree within 1.6 standard errors. Changing $c$
+# alone is not the same run as changing $\beta$ (after 500 epochs the two
+# losses above differ by half), yet over a whole run the delays agree to
+# within the spread of the seeds: at this resolution the learning rate and
+# weight decay that $c$ alone leaves unchanged hardly move the delay, and
+# the $\beta$ sweep is the $c$ sweep read at $c = 7 \beta^{1/5}$. No paper
+# has asked this; the paper-scale runs (`scripts/ising_paper_runs.sh`,
+# step 2) compare each $\beta$ with $c = 7 \beta^{1/5}$ directly, without
+# interpolation. The claim, with the usual three standard errors:
+
+# %%
+matched = (beta_vs_c[:, 0] != 1) & (beta_vs_c[:, 0] <= 2)  # beta = 1 is c = 7 itself
+assert np.all(np.abs(beta_vs_c[matched, 4]) < 3)
+
+# %% [markdown]
+# ## Confidence through grokking, for several $\beta$ and $c$
+#
+# The paper's confidence metric is the mean gap between the largest and the
+# second-largest softmax probability, $\overline{P_\max - P_\text{second}}$
+# on the test set; it dips while the network reorganises and dips earlier for
+# lower $\beta$. The runs record it every 2,500 epochs.
+
+# %% mystnb={"figure": {"caption": "Test-set confidence $\\overline{P_\\max - P_\\mathrm{second}}$ against epoch (mean of 5 seeds), left for five values of the softmax inverse temperature $\\beta$, right for the initial scales $c$ that grok ($c = 1$, which does not, is left out). What to see: the dip after fitting comes later for larger $\\beta$ and larger $c$, as the test accuracy's rise does.", "name": "fig-ising-confidence"}} tags=["hide-input"]
+fig, axes = plt.subplots(1, 2, figsize=(12, 3.6), sharey=True)
+for ax, name in zip(axes, ("beta", "init_scale")):
+    for color, (value, seeds) in zip(COLORS, sweeps[name].items()):
+        if name == "init_scale" and value == 1:
+            continue  # c = 1 does not grok; its curve would stretch the axis
+        confidence = np.array([run["confidence_test"] for run in seeds])
+        ax.plot(seeds[0]["snapshot_epochs"], confidence.mean(axis=0), "o-", color=color,
+                ms=3, label=f"{value:g}")
+    ax.set(xlabel="epoch", title={"beta": "$\\beta$", "init_scale": "$c$"}[name],
+           xticks=np.arange(0, 20_001, 5000))
+    ax.legend(fontsize="small")
+axes[0].set(ylabel="confidence")
+plt.show()
+
+# %% [markdown]
+# When is the confidence lowest after $t_\text{fit}$? The epoch of the
+# minimum of the mean curve, for each value (on the 2,500-epoch grid of the
+# snapshots), beside the epoch at which the test accuracy is half-way up:
+
+# %%
+dips = {}
+for name in ("beta", "init_scale"):
+    for value, seeds in sweeps[name].items():
+        snapshots = seeds[0]["snapshot_epochs"]
+        confidence = np.mean([run["confidence_test"] for run in seeds], axis=0)
+        after = snapshots >= np.mean([run["t_fit"] for run in seeds])
+        dips[name, value] = snapshots[after][np.argmin(confidence[after])]
+        halves = [curves.transition_time(r["epochs"], r["test_acc"], start=r["t_fit"])
+                  for r in seeds if grokked(r)]
+        half = f"test half-way at {np.median(halves):5.0f}" if halves else "no grokking"
+        print(f"{name} = {value:<5g}: confidence minimum at epoch "
+              f"{dips[name, value]:5.0f}, {half}")
+
+# %% [markdown]
+# As in the paper, the dip comes earlier for lower $\beta$, and for smaller
+# $c$: it follows the test accuracy's rise, run by run.
+
+# %%
+beta_dips = [dips["beta", value] for value in sweeps["beta"]]
+c_dips = [dips["init_scale", c] for c in list(sweeps["init_scale"])[1:]]  # not c = 1
+assert np.all(np.diff(beta_dips) >= 0) and beta_dips[0] < beta_dips[-1]
+assert np.all(np.diff(c_dips) >= 0) and c_dips[0] < c_dips[-1]
+
+# %% [markdown]
+# ## Sparsification and generalisation, run by run
+#
+# Chapter 2 found, in one run, that the participation ratio of $|w|$ of the
+# hidden $48 \times 48$ matrices (a threshold-free measure of how few weights
+# carry the layer) is half-way down at the epoch at which the test accuracy
+# is half-way up. Is that a coincidence of one seed? Every archived run that
+# grokked gives one pair of times, measured with the book's one change-point
+# rule (`curves.transition_time`, half-way from $t_\text{fit}$ to the
+# plateau). The participation ratio is recorded every 2,500 epochs, so its
+# time carries an interpolation error of up to about a thousand epochs.
+
+# %%
+rows = []
+settings = {"default": default} | {
+    f"{name}={value:g}": seeds
+    for name, by in sweeps.items() for value, seeds in by.items()}
+for setting, seeds in settings.items():
+    for seed, run in enumerate(seeds):
+        if not grokked(run):
+            continue
+        pr = run["participation"][:, 1:4].mean(axis=1)  # the three 48x48 matrices
+        rows.append({
+            "setting": setting, "seed": seed,
+            "t_test": curves.transition_time(run["epochs"], run["test_acc"],
+                                             start=run["t_fit"]),
+            "t_pr": curves.transition_time(run["snapshot_epochs"], pr,
+                                           start=run["t_fit"])})
+halves = pd.DataFrame(rows).dropna()
+# the default runs are also the sweeps' middle values: count each run once
+halves = halves.drop_duplicates(["t_test", "t_pr", "seed"])
+pairs = halves[["t_test", "t_pr"]].to_numpy()
+rho = stats.spearmanr(pairs[:, 0], pairs[:, 1]).statistic
+lag = pairs[:, 1] - pairs[:, 0]
+print(f"{len(pairs)} grokking runs: Spearman rho = {rho:.2f}; "
+      "participation ratio half-way minus test half-way: "
+      f"median {np.median(lag):+.0f} epochs, "
+      f"quartiles {np.percentile(lag, 25):+.0f} / {np.percentile(lag, 75):+.0f}")
+
+# %% mystnb={"figure": {"caption": "For every archived run that grokked: the epoch at which the participation ratio of the hidden weights is half-way down (vertical) against the epoch at which the test accuracy is half-way up (horizontal), left; right, the difference of the two (the lag) for every run. The diagonal marks equal times. What to see: the points hug the diagonal across settings, and the lags scatter around zero by about one snapshot spacing.", "name": "fig-ising-sparsity-vs-test"}} tags=["hide-input"]
+fig, (ax, ax_lag) = plt.subplots(1, 2, figsize=(10, 4.2))
+ax.plot(pairs[:, 0], pairs[:, 1], "o", color=COLORS[0], ms=4)
+limits = [pairs.min() - 1000, pairs.max() + 1000]
+ax.plot(limits, limits, color="grey", lw=1, ls="--")
+ax.set(xlabel="test accuracy half-way (epoch)",
+       ylabel="participation ratio half-way (epoch)", xlim=limits, ylim=limits)
+ax_lag.hist(lag, bins=np.arange(-3000, 3001, 500), color=COLORS[0])
+ax_lag.set(xlabel="lag: participation ratio minus test half-way (epochs)",
+           ylabel="runs")
+plt.show()
+
+# %% [markdown]
+# Pooling every setting mixes two things: settings that grok late do both
+# late, so the times would correlate even if, within a setting, the
+# sparsification knew nothing of the generalisation. The correlation that
+# counts is within a setting: the times of each run minus its setting's
+# mean, over all settings together, with a 95% bootstrap interval over runs
+# (`scipy.stats.bootstrap`, resampling runs, 2,000 resamples).
+
+# %%
+within = halves.assign(
+    t_test=halves.t_test - halves.groupby("setting").t_test.transform("mean"),
+    t_pr=halves.t_pr - halves.groupby("setting").t_pr.transform("mean"))
+
+
+def spearman(x: np.ndarray, y: np.ndarray) -> float:
+    return stats.spearmanr(x, y).statistic
+
+
+rho_within = spearman(within.t_test, within.t_pr)
+interval = stats.bootstrap((within.t_test.to_numpy(), within.t_pr.to_numpy()), spearman,
+                           paired=True, vectorized=False, n_resamples=2000,
+                           random_state=0).confidence_interval
+print(f"within settings ({within.setting.nunique()} settings, {len(within)} runs): "
+      f"Spearman {rho_within:.2f} [{interval.low:.2f}, {interval.high:.2f}]")
+
+# %%
+assert rho > 0.7
+assert interval.low > 0  # within a setting too: sparsifies earlier, generalises earlier
+assert abs(np.median(lag)) < 1250  # within the snapshot spacing's interpolation error
+
+# %% [markdown]
+# Pooled over settings the rank correlation is 0.95; within a setting it is
+# 0.78 (95% interval 0.68-0.86), weaker but far from zero: in a setting
+# whose seeds grok at different times, the seed whose weights sparsify
+# earlier also generalises earlier. The participation ratio is half-way
+# down a median 318 epochs before the test accuracy is half-way up, less
+# than the 2,500 epochs between snapshots, so which comes first is not
+# resolved here.
+
+# %% [markdown]
+# Chapter 2 also found, in its run, that the sparsity (fraction of
+# $|w| < 0.01$) of the deeper matrices does not level off when the test
+# accuracy settles, where the paper's Fig. 10 shows it flat, and that it ends
+# higher in deeper layers. Over the five default seeds: the rise of each
+# $48 \times 48$ matrix's sparsity from the seed's own $t_\text{grok}$
+# (interpolated between snapshots) to the end, and the sparsity at the end.
+# Had the sparsity stopped at the plateau, as in the paper, the rise would be
+# zero. We call a mean over seeds positive when it exceeds its standard error
+# times Student's $t$ for a one-sided 1% test with 4 degrees of freedom (3.75).
+
+# %%
+layers = [1, 2, 3]  # the 48x48 matrices
+rise = np.array([
+    [run["sparsity"][-1, layer]
+     - np.interp(run["t_grok"], run["snapshot_epochs"], run["sparsity"][:, layer])
+     for layer in layers]
+    for run in default])  # (seeds, layers)
+final = np.array([run["sparsity"][-1, layers] for run in default])  # (seeds, layers)
+t_critical = stats.t.ppf(0.99, df=N_SEEDS - 1)  # one-sided 1%, 4 degrees of freedom
+measured = {"rise after t_grok": rise, "sparsity at the end": final,
+            "deeper minus shallower": np.diff(final, axis=1)}
+positive = {}
+for name, values in measured.items():
+    mean = values.mean(axis=0)
+    error = values.std(axis=0, ddof=1) / np.sqrt(N_SEEDS)  # standard error over seeds
+    positive[name] = mean > t_critical * error
+    print(f"{name:>22}: "
+          + " / ".join(f"{m:.3f} +- {e:.3f}" for m, e in zip(mean, error)))
+
+# %%
+assert np.all(positive["rise after t_grok"])  # every matrix sparsifies after t_grok
+assert np.all(positive["deeper minus shallower"])  # and ends sparser the deeper it is
+
+# %% [markdown]
+# All three rise after $t_\text{grok}$, the two deeper ones by about ten
+# times more than the first, and each matrix ends sparser than the one
+# before it: chapter 2's run was typical.
+
+# %% [markdown]
+# ## The gradients' dimension, with and without weight decay
+#
+# Chapter 2 counted the principal components that hold 90% of the variance
+# of the per-sample training gradients of the three $48 \times 48$ matrices:
+# a few just after fitting, several-fold more while the test accuracy starts
+# to move (the paper's rise), and a collapse to two or three as grokking
+# completes. Is the rise a sign of grokking? The runs without weight decay
+# never grok; if their count rises as well, only the fall is specific to
+# grokking. Both settings, five seeds each, every 2,500 epochs:
+
+# %% mystnb={"figure": {"caption": "Components holding 90% of the variance of the per-sample training gradients, summed over the three $48 \\times 48$ matrices, against epoch: five seeds with weight decay $5 \\times 10^{-4}$ (blue, all grok) and five without (orange, none groks). What to see: both rise after fitting; only the runs with weight decay fall again.", "name": "fig-ising-gradient-count-decay"}} tags=["hide-input"]
+count_runs = {"weight decay 5e-4": sweeps["weight_decay"][5e-4],
+              "no weight decay": sweeps["weight_decay"][0.0]}
+fig, ax = plt.subplots(figsize=(7, 3.6))
+for color, (label, seeds) in zip(COLORS, count_runs.items()):
+    for seed, run in enumerate(seeds):
+        ax.plot(run["snapshot_epochs"], run["n90_train"][:, 1:4].sum(axis=1), "o-",
+                color=color, ms=3, lw=1, label=label if seed == 0 else None)
+ax.set(xlabel="epoch", ylabel="gradient components (90%)", yscale="log")
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# For each run: the count at the first snapshot after $t_\text{fit}$, its
+# largest value after that, and its value at the end; the rise is largest /
+# first, the fall end / largest. The criterion is chapter 2's: a fall means
+# the count ends below half its peak.
+
+# %%
+count_table = []
+for label, seeds in count_runs.items():
+    for seed, run in enumerate(seeds):
+        count = run["n90_train"][:, 1:4].sum(axis=1)
+        after = run["snapshot_epochs"] > run["t_fit"]
+        first, peak, end = count[after][0], count[after].max(), count[-1]
+        count_table.append({"setting": label, "seed": seed, "after fit": first,
+                            "peak": peak, "end": end, "rise": peak / first,
+                            "fall": end / peak})
+count_table = pd.DataFrame(count_table)
+count_table.round(2)
+
+# %% [markdown]
+# Every run's count rises after fitting, by 1.3 to 2.6 times, with weight
+# decay or without. Only the runs with weight decay, which grok, fall again,
+# to 14-18% of their peak; without weight decay the count stays at 93-100%
+# of its peak to the end. The paper's rise is not a sign of grokking; the
+# fall is. The claims, with chapter 2's criterion fixed before:
+
+# %%
+rises = count_table.groupby("setting").rise.min()
+falls = count_table.groupby("setting").fall
+assert rises.min() > 1  # every run's count rises after fitting, with or without decay
+assert falls.max()["weight decay 5e-4"] < 0.5  # every grokking run falls below half
+assert falls.min()["no weight decay"] > 0.5  # no run without weight decay does
+
+# %% [markdown]
+# ## Counting the configurations exactly
+#
+# How many configurations does each energy level hold? The transfer matrix
+# answers exactly (`ising.density_of_states`, the method of Beale
+# {cite}`beale1996`): building the $8 \times 8$ torus row by row, the count of
+# states with $b$ unsatisfied bonds is the coefficient of $x^b$ in
+# $\operatorname{Tr} T(x)^8$, where $T$ is the $256 \times 256$ matrix of
+# row-to-row bond weights. All $2^{64}$ states are counted in under a second.
+
+# %% tags=["nbval-check-output"]
+E, g = ising.density_of_states(8)
+counts = np.array([int(c) for c in g], dtype=object)  # exact integers
+print(f"total {sum(counts)} = 2^64: {sum(counts) == 2**64}")
+for level in (-128, -124, -120, -116, -92, -88, 0):
+    print(f"g({level:4d}) = {counts[E == level][0]}")
+assert sum(counts) == 2**64
+assert [counts[E == level][0] for level in (-128, -124, -120, -116)] == [2, 0, 128, 256]
+
+# %% [markdown]
+# The task draws 125 training configurations from every allowed level of
+# the four bins. At the bottom of the first bin a level holds only 128
+# ($E = -120$) or 256 ($E = -116$) configurations, so a draw of 125 covers
+# much of it, and a test set drawn the same way repeats training
+# configurations. If each level were sampled uniformly, a test configuration
+# at level $E$ would be a training one with probability
+# $k_E / g(E)$, where $k_E$ is the number of distinct training configurations
+# at that level. The measured overlap of chapter 2's data follows this
+# prediction; the annealing does not sample a level exactly uniformly, so we
+# compare per level.
+
+# %% tags=["nbval-check-output"]
+data = ising_bins.energy_bin_data(seed=0)
+train_E, test_E = ising.energy(data.train_spins), ising.energy(data.test_spins)
+rows = []
+for level in ising_bins.allowed_energies(8):
+    in_level = train_E == level
+    if not in_level.any():
+        continue
+    spins = data.train_spins[in_level].reshape(in_level.sum(), -1)
+    distinct = len(np.unique(spins, axis=0))
+    predicted = distinct / int(counts[E == level][0])
+    measured = data.test_seen[test_E == level].mean()
+    rows.append((int(level), distinct, predicted, measured))
+rows = np.array(rows, dtype=float)
+for level, distinct, predicted, measured in rows[:6]:
+    print(f"E = {level:4.0f}: {distinct:3.0f} distinct training configurations, "
+          f"overlap predicted {predicted:.3f}, measured {measured:.3f}")
+print(f"whole test set: predicted {rows[:, 2].mean():.3f}, "
+      f"measured {data.test_seen.mean():.3f}")
+
+# %% mystnb={"figure": {"caption": "Left: the exact number of configurations $g(E)$ of the $8 \\times 8$ torus (log scale), with the four energy bins of the task shaded. Right: the fraction of random test configurations that also occur in the training set, per energy level, measured (dots) and predicted from $g(E)$ for uniform sampling within a level (line). What to see: the overlap sits in the lowest levels, where $g(E)$ holds a few hundred configurations, and follows the prediction.", "name": "fig-ising-density-of-states"}} tags=["hide-input"]
+fig, (ax_g, ax_o) = plt.subplots(1, 2, figsize=(12, 3.6))
+nonzero = g > 0
+ax_g.semilogy(E[nonzero], g[nonzero].astype(float), ".-", color=COLORS[0])
+for color, (low, high) in zip(COLORS, data.bins):
+    ax_g.axvspan(low - 2, high + 2, color=color, alpha=0.15, lw=0)
+ax_g.set(xlabel="energy $E$ ($J$)", ylabel="$g(E)$")
+ax_o.plot(rows[:, 0], rows[:, 2], "-", color=COLORS[1], label="predicted, $k_E / g(E)$")
+ax_o.plot(rows[:, 0], rows[:, 3], "o", color=COLORS[0], ms=4, label="measured")
+ax_o.set(xlabel="energy $E$ ($J$)", ylabel="test configurations seen in training",
+         xlim=(-122, -90))
+ax_o.legend()
+plt.show()
+
+# %%
+low = rows[:, 0] <= -100  # the levels with any overlap
+assert np.all(np.abs(rows[low, 3] - rows[low, 2]) < 0.15)
+assert abs(rows[:, 2].mean() - data.test_seen.mean()) < 0.01
+
+# %% [markdown]
+# ## The phase task: does it grok?
+#
+# Carrasquilla and Melko {cite}`carrasquilla2017` trained a small network to
+# tell ordered ($T < T_c$) from disordered configurations and read $T_c$ off
+# the temperature at which its two outputs cross. We train the energy-bin
+# network, unchanged ($c = 7$, Adam with L2, full batch, two outputs), on
+# Wolff samples of the $8 \times 8$ torus at 20 temperatures from 1.0 to 3.5,
+# 50 configurations per temperature for training and 50 others for testing
+# (`ising_phase.DEFAULT_CONFIG`; the networks come from `ising_phase.build`).
+# The energy-bin task needs some 14,000 epochs to grok, so a verdict on the
+# phase task needs runs at least that long: seeds of 20,000 epochs, run
+# with `grokbook run ising_phase --scale paper --seeds 5` and archived.
+#
+# What accuracy can a network reach here at all? On an $8 \times 8$ lattice
+# near $T_c$ a configuration does not know which side of the transition it
+# was drawn on. A classifier that thresholds the absolute magnetisation
+# $|m|$ at the value that is best on the training set is the physicist's
+# reference: a network that generalises should reach its test accuracy.
+
+# %%
+PHASE = experiments.get("ising_phase")
+phase_config = PHASE.config("paper")
+phase_runs = [timed(result.payload)
+              for result in store.archive().results(PHASE.name, phase_config)]
+N_PHASE = len(phase_runs)  # the seeds archived
+phase = ising_phase.task_data(phase_config)
+
+
+def abs_magnetisation(X: torch.Tensor) -> np.ndarray:
+    return np.abs(X.numpy().mean(axis=1))
+
+
+m_train, m_test = (abs_magnetisation(phase.dataset.X_train),
+                   abs_magnetisation(phase.dataset.X_test))
+y_train, y_test = phase.dataset.y_train.numpy(), phase.dataset.y_test.numpy()
+thresholds = np.unique(m_train)
+train_hits = [((m_train >= m) == y_train).mean() for m in thresholds]
+best_m = thresholds[int(np.argmax(train_hits))]
+reference_acc = ((m_test >= best_m) == y_test).mean()
+print(f"|m| >= {best_m:.3f} means ordered: train {max(train_hits):.3f}, "
+      f"test {reference_acc:.3f}")
+for seed, run in enumerate(phase_runs):
+    best = run["test_acc"].argmax()
+    print(f"seed {seed}: t_fit {run['t_fit']:.0f}, {grokking_times(run).verdict}; "
+          f"test {run['test_at_fit']:.3f} at t_fit, best {run['test_acc'][best]:.3f} "
+          f"at epoch {run['epochs'][best]}, final {run['test_acc'][-1]:.3f}")
+
+# %% mystnb={"figure": {"caption": "The energy-bin network on the phase task ($T$ below or above $T_c$), five seeds of 20,000 epochs: mean train (blue) and test (orange) accuracy with the range over seeds; dashed, the test accuracy of the $|m|$-threshold classifier. What to see: the test accuracy jumps as the training set is fitted, in a few hundred epochs, then drifts up by a few hundredths and stays below the $|m|$ classifier: no delayed generalisation.", "name": "fig-ising-phase-curves"}} tags=["hide-input"]
+fig, ax = plt.subplots(figsize=(8, 3.4))
+for key, color, label in SPLITS:
+    band = np.array([run[key] for run in phase_runs])  # (seeds, evals)
+    ax.plot(phase_runs[0]["epochs"], band.mean(axis=0), color=color, label=label)
+    ax.fill_between(phase_runs[0]["epochs"], band.min(axis=0), band.max(axis=0),
+                    color=color, alpha=0.25, lw=0)
+ax.axhline(reference_acc, color="grey", ls="--", lw=1, label="$|m|$ threshold")
+ax.set(xlabel="epoch", ylabel="accuracy", xscale="symlog", xlim=(0, 20_000))
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# Where does the trained network put the transition? The mean "ordered"
+# probability over the test configurations at each temperature crosses 1/2 at
+# (stored with each run):
+
+# %%
+crossings = np.array([run["T_cross"] for run in phase_runs])
+T_c = ising.critical_temperature()
+error = crossings.std(ddof=1) / np.sqrt(N_PHASE)
+print(f"crossing: {crossings.mean():.3f} +- {error:.3f} "
+      f"(seeds {np.round(crossings, 3).tolist()}); "
+      f"T_c = {T_c:.4f}, {crossings.mean() / T_c - 1:+.1%}")
+
+# %% [markdown]
+# The verdict, by the book's clock (`grokking_times`): a run grokked if its
+# test plateau lies at least 0.1 above its test accuracy at $t_\text{fit}$.
+# And the ceiling: we expected the network, given 20,000 epochs, to reach
+# the test accuracy of the $|m|$ classifier (within three standard errors
+# over seeds). It does not:
+
+# %%
+verdicts = [grokking_times(run).verdict for run in phase_runs]
+final = np.array([run["test_plateau"] for run in phase_runs])
+final_error = final.std(ddof=1) / np.sqrt(N_PHASE)
+shortfall = (reference_acc - final.mean()) / final_error
+print(f"verdicts {verdicts}")
+print(f"test plateau {final.mean():.3f} +- {final_error:.3f}, the |m| classifier "
+      f"{reference_acc:.3f}: {shortfall:.1f} standard errors below it")
+
+# %% [markdown]
+# The network fits its training set within a few hundred epochs (up to
+# seven of the 1,000 lattices, which it never fits, make the clock's
+# $t_\text{fit}$ of two seeds late) and its test accuracy then creeps up by
+# 0.03-0.06 over 20,000 epochs: a slow drift, not grokking's rise by 0.2-0.3
+# after a plateau, and it ends 0.04 short of what one number, $|m|$,
+# achieves. There is room to generalise further and the network does not
+# take it within the paper's training time. The claims:
+
+# %%
+assert "grokked" not in verdicts  # 20,000 epochs: nothing generalises late
+assert shortfall > 3  # below the |m| classifier, by more than three standard errors
+assert abs(crossings.mean() / T_c - 1) < 0.05
+
+# %% [markdown]
+# ## Summary
+#
+# | | paper {cite}`hutchison2025` | this chapter (5 seeds, 20,000 epochs) | verdict |
+# |---|---|---|---|
+# | $t_\text{fit}$ / $t_\text{grok}$ (epochs) | train accuracy 1.0 "by about epoch 10,000" (Fig. 16) / ~17,000 | 2,000 / 15,800 (s.d. 177 / 1,110) | partly: $t_\text{grok}$ yes, $t_\text{fit}$ 2.5-5 times earlier |
+# | test plateau | 0.83 | 0.826 (s.d. 0.005) | reproduced |
+# | delay against $\beta$ | shorter for lower $\beta$ | 11,050 ($\beta = 0.25$) to 16,050 ($\beta = 4$), monotonic | reproduced (20,000 epochs) |
+# | $\beta$ against $c = 7\beta^{1/5}$ | (not asked) | exact map with $\eta$, $\lambda$ rescaled; with $c$ alone the delays agree within 1.6 s.e. | new |
+# | delay against weight decay | shorter for more; none: no generalisation | 15,000 ($2.5 \times 10^{-4}$) to 10,600 ($2 \times 10^{-3}$); 0 of 5 generalise without | reproduced (20,000 epochs) |
+# | delay against $c$ | longer for larger; $c = 1$: no grokking | 7,500 ($c = 3$) to 15,600 ($c = 9$); $c = 1$: 0.800 at $t_\text{fit}$ already, 0 of 5 grok | reproduced (20,000 epochs) |
+# | dropout | $p = 0.04$ suppresses grokking (width 144) | width 48: rise 0.27 / 0.14 / 0.05 / 0.00 / 0.00 for $p$ = 0 / 0.02 / 0.04 / 0.1 / 0.2 | partly (width 48, not 144) |
+# | confidence dip | earlier for lower $\beta$ | epoch 7,500 ($\beta = 0.25$) to 15,000 ($\beta = 4$) | reproduced |
+# | sparsity after $t_\text{grok}$ | flat (Fig. 10) | still rising: +0.022 / +0.247 / +0.237 (s.e. 0.005 / 0.028 / 0.033) to epoch 20,000 | not reproduced |
+# | participation ratio vs test accuracy, half-way times | (one run, chapter 2) | Spearman 0.95 pooled, 0.78 [0.68, 0.86] within settings | new |
+# | gradient PCA count | rises during grokking | rises 1.3-2.6x with and without weight decay; falls to 14-18% of its peak only with it | partly: the rise is not specific to grokking |
+# | test configurations seen in training | (not discussed) | 3.1%, predicted 3.1% from $g(E)$ | new |
+# | phase task | $T_c$ within ~1% (Carrasquilla and Melko, larger lattices) | 20,000 epochs, 5 seeds: no grokking; test plateau 0.881, below the $|m|$ classifier's 0.918; crossing at 2.199, 3.1% below $T_c$ ($L = 8$) | new |
+#
+# - Every trend the paper reports for $\beta$, weight decay and $c$ holds,
+#   monotonically and for every seed, and its two controls (no weight decay,
+#   default initialisation) do not grok. The numbers differ: our networks
+#   fit two to five times earlier than the paper's, while $t_\text{grok}$
+#   agrees, so our delays are longer.
+# - $\beta$ is a rescaling of the weights: a run at $\beta$ is exactly a run
+#   at $\beta = 1$ with $c$, the learning rate and the weight decay rescaled,
+#   and in practice $c = 7\beta^{1/5}$ alone reproduces the delay.
+# - Grokking switches off only at the ends of the ranges (no weight decay,
+#   $c = 1$, dropout from 0.04), through intermediate rises at $c = 3$ and
+#   $p = 0.02$ where "grokked or not" depends on the threshold.
+# - Sparsification keeps time with generalisation across settings and,
+#   more weakly, within a setting; unlike the paper's Fig. 10 it goes on
+#   after the test accuracy has settled, more in the deeper matrices.
+# - The low-energy levels are small enough to be exhausted by the training
+#   set, and the exact density of states predicts the train-test overlap to
+#   the per-mille.
+# - The phase task does not grok in 20,000 epochs: the network fits its
+#   training set in a few hundred epochs, and its test accuracy drifts up by
+#   a few hundredths but stays below that of a threshold on $|m|$.
+#
+# **What ran at reduced scale.** The sweeps run 20,000 epochs instead of the
+# paper's 25,000, with the confidence and sparsity every 2,500 epochs, and
+# the dropout sweep at width 48 instead of 144; `scripts/ising_paper_runs.sh`
+# computes all of them at the paper's scale (about six CPU-hours).
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. Sweep dropout at width 144, the paper's Figs. 12-13:
+#    `grokbook run ising_grokking --seeds 5 --set width=144 snapshot_every=2500 --sweep dropout=0,0.02,0.04,0.1,0.2`
+#    (about ten CPU-hours). Does $p = 0.04$ suppress grokking?
+# 2. Train the phase task with $c = 1$ and with weight decay 0: does anything change?
+# 3. The overlap prediction assumes uniform sampling within a level. Compute
+#    from `grokbook.tasks.ising_bins_data.annealed_pool` how many *distinct* configurations the
+#    annealing visits at $E = -116$, and how far from uniform the draws are.
