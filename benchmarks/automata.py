@@ -1,9 +1,9 @@
-"""Chapter 3's seed ensembles through train(), against the hand-written loop they replaced.
+"""Chapter 4's seed ensembles through train(), against the hand-written loop they replaced.
 
     python benchmarks/automata.py [n_epochs] [rounds]
 
 Three ensembles on rule 30 (j = 1, windows of 5-8 cells, batches of 64, Adam,
-the error on 32 long test strings every epoch), as chapter 3 trains them:
+the error on 32 long test strings every epoch), as chapter 4 trains them:
 
 - shared: one frozen random attention tensor A (d = 2, the seed 28 the
   chapter's survey finds), 64 read-outs B trained at once;

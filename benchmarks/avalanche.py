@@ -4,12 +4,12 @@
 
 ``grokbook.probes.relax`` (:mod:`grokbook.probes.toppling`) topples every
 unstable node of every system in one sparse-matrix product per wave.  Baselines, measured in the same run on the
-same loads and graphs, with the same rules (chapter 4's: alpha = 0.5,
+same loads and graphs, with the same rules (chapter 5's: alpha = 0.5,
 threshold 2, load shared equally among neighbours), and checked to give the
 same avalanche sizes:
 
 1. the same function called once per snapshot (a loop over snapshots), over
-   the eight model scales of chapter 4 (N = 81 ... 2001, 306 snapshots each);
+   the eight model scales of chapter 5 (N = 81 ... 2001, 306 snapshots each);
 2. the textbook pure-Python relaxation, a loop over toppling nodes and their
    neighbours, on N = 2001.
 """
@@ -23,7 +23,7 @@ import numpy as np
 from grokbook import probes
 from grokbook.tasks import xor
 
-SCALES = xor.XORConfig().N.tolist()  # chapter 4's parameter counts
+SCALES = xor.XORConfig().N.tolist()  # chapter 5's parameter counts
 N_SNAPSHOTS, N_PYTHON = 306, 20  # 6 seeds x 51 snapshots; snapshots for the slow baseline
 ALPHA, THRESHOLD = 0.5, 2.0
 
@@ -76,7 +76,7 @@ def main() -> list[tuple[str, float, float, bool]]:
     np.testing.assert_array_equal(ours, python)
     total = N_SNAPSHOTS * len(SCALES)
     return [
-        ("avalanches of chapter 4's 8 scales (per s; baseline one snapshot per call)", total / batched, total / looped, True),
+        ("avalanches of chapter 5's 8 scales (per s; baseline one snapshot per call)", total / batched, total / looped, True),
         (f"avalanches at N={N} (per s; baseline pure-Python toppling loop)", N_PYTHON / ours_seconds, N_PYTHON / python_seconds, True),
     ]
 

@@ -6,7 +6,7 @@ Every figure is milliseconds per training epoch per seed, through the book's
 one loop, ``grokbook.training.train`` (evaluation on the train and test sets
 included, as often as the chapters evaluate):
 
-- small: the XOR network of chapter 4 (2 -> 20 -> 1, 81 parameters), 32 seeds, 1500 epochs,
+- small: the XOR network of chapter 5 (2 -> 20 -> 1, 81 parameters), 32 seeds, 1500 epochs,
   full-batch SGD, one torch thread: an ``Ensemble`` of 32 against 32 calls of
   ``train``.  Target: >= 5x.
 - Ising: the paper's 64 -> 48 x 4 -> 4 network on 4000 lattices (random spins:
@@ -16,7 +16,7 @@ included, as often as the chapters evaluate):
   does not pay (measured 0.6-0.7x: the batched products of vmap run slower
   than the plain ones), while the plain loop meets the target.  The last
   line runs the per-seed loop in two single-threaded worker processes, one
-  per core, which is how chapter 6's archived sweeps were computed.
+  per core, which is how chapter 3's archived sweeps were computed.
 
 Each figure is the best of two runs (the first vmapped call in a process
 pays a one-off set-up of about a second, which the best of two leaves out).
@@ -38,7 +38,7 @@ from grokbook.models import IsingMLP, XORMLP
 from grokbook.training import torch_threads, train
 from grokbook.tasks.xor import xor_dataset
 
-SMALL_SEEDS, SMALL_EPOCHS = 32, 1500  # the epochs of chapter 4
+SMALL_SEEDS, SMALL_EPOCHS = 32, 1500  # the epochs of chapter 5
 ISING_SEEDS, ISING_EPOCHS = 5, 200
 
 

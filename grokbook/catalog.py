@@ -70,7 +70,7 @@ register(
 
 register(
     "ising_grokking",
-    "The Ising paper's MLP on four energy bins of 8x8 configurations (chapters 2 and 6); sweeps with --sweep beta=0.25,0.5,...",
+    "The Ising paper's MLP on four energy bins of 8x8 configurations (chapters 2 and 3); sweeps with --sweep beta=0.25,0.5,...",
     "grokbook.tasks.ising_bins:run_config",
     quick=_defaults("tasks.ising_bins", n_epochs=20_000, n_pca_samples=256),
     paper=_defaults("tasks.ising_bins"),
@@ -78,7 +78,7 @@ register(
 
 register(
     "rule30_grokking",
-    "Tensor-network attention learning rule 30 (chapter 3): accuracies and effective dimension",
+    "Tensor-network attention learning rule 30 (chapter 4): accuracies and effective dimension",
     "grokbook.tasks.automata:run_config",
     quick=_defaults("tasks.automata"),
     paper=_defaults("tasks.automata", "PAPER_CONFIG"),
@@ -86,7 +86,7 @@ register(
 
 register(
     "dimension",
-    "XOR at 8 widths, 51 gradient snapshots each, and their avalanche sizes (chapter 4's D(t)); one seed = every width",
+    "XOR at 8 widths, 51 gradient snapshots each, and their avalanche sizes (chapter 5's D(t)); one seed = every width",
     "grokbook.tasks.xor:run_config",
     quick=_defaults("tasks.xor"),
     paper=_defaults("tasks.xor"),  # the paper's design (8 scales x 51 snapshots) runs in seconds per seed
@@ -94,7 +94,7 @@ register(
 
 register(
     "rule30_exponent",
-    "Seed ensembles of the tensor network on rule 30 (chapter 3): per-epoch errors, grokking times, aligned critical exponent; --set l1=... l2=... freeze_A=true",
+    "Seed ensembles of the tensor network on rule 30 (chapter 4): per-epoch errors, grokking times, aligned critical exponent; --set l1=... l2=... freeze_A=true",
     "grokbook.tasks.automata:run_exponent_config",
     quick=_defaults("tasks.automata", "EXPONENT_CONFIG"),
     paper=_defaults("tasks.automata", "EXPONENT_CONFIG", "PAPER_ENSEMBLE_CONFIG"),
@@ -102,7 +102,7 @@ register(
 
 register(
     "ising_phase",
-    "The energy-bin network on the phase task (T below or above T_c, chapter 6): does it grok given time?",
+    "The energy-bin network on the phase task (T below or above T_c, chapter 3): does it grok given time?",
     "grokbook.tasks.ising_phase:run_config",
     quick=_defaults("tasks.ising_phase"),
     paper=_defaults("tasks.ising_phase", n_epochs=20_000, eval_every=100),
@@ -118,7 +118,7 @@ register(
 
 register(
     "rule30_protocol",
-    "Seed ensembles on rule 30 under the authors' protocol (chapter 3): their read-out and loss, domain sizes on 256 strings of 1,000 cells, train_epoch/gen_epoch; --set l1=... l2=... readout=linear loss=logistic",
+    "Seed ensembles on rule 30 under the authors' protocol (chapter 4): their read-out and loss, domain sizes on 256 strings of 1,000 cells, train_epoch/gen_epoch; --set l1=... l2=... readout=linear loss=logistic",
     "grokbook.tasks.automata_protocol:run_protocol_config",
     quick=_defaults("tasks.automata_protocol", "PROTOCOL_CONFIG", d=4, j=1, n_epochs=200, n_test=64, L_test=200, n_models=12),
     paper=_defaults("tasks.automata_protocol", "PROTOCOL_CONFIG"),

@@ -21,7 +21,7 @@ re-exported here under the same names.
 
 Equation labels: the paper's full text is not on file here, so apart from
 its Eq. 23 the labels (A1)-(A8), (B1)-(B3) are this module's own, and the
-chapter ``notebooks/03_rule_learning`` derives each of them.  Every formula
+chapter ``notebooks/04_rule_learning`` derives each of them.  Every formula
 is tested against an independent reference in ``tests/test_solvable.py``.
 """
 

@@ -109,7 +109,7 @@ ARCHIVE_ROOT = Path(__file__).resolve().parent / "archive"
 
 
 def archive() -> ResultStore:
-    """The results archive shipped with grokbook (``grokbook/archive``), e.g. chapter 6's 5-seed sweeps.
+    """The results archive shipped with grokbook (``grokbook/archive``), e.g. chapter 3's 5-seed sweeps.
 
     It is a store written with ``grokbook run NAME ... --results
     grokbook/archive`` that accepts only results computed from a clean commit

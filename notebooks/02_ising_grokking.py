@@ -252,7 +252,7 @@ for name, paper in (("random", 0.83), ("unseen", None), ("inverted", 0.79)):
 # %% [markdown]
 # Train accuracy reaches 1 within a few thousand epochs; the test accuracy
 # sits near 0.57 for thousands of epochs more, then climbs to the paper's
-# plateau. These are the times of one seed; {doc}`06_ising_sweeps` measures
+# plateau. These are the times of one seed; {doc}`03_ising_sweeps` measures
 # their spread over five. The claims:
 
 # %%
@@ -390,7 +390,7 @@ print(f"rise per 1000 epochs, epochs {T_LATE}-{N_EPOCHS}: "
 # $t_\text{fit}$ (a curve that levels off rises more slowly at its end than
 # on average). So at the paper's 25,000 epochs the sparsity ends flat, as
 # in its Fig. 10, but it flattens 4,000-6,000 epochs after
-# $t_\text{grok}$, not at it. (The sweeps of {doc}`06_ising_sweeps`, which
+# $t_\text{grok}$, not at it. (The sweeps of {doc}`03_ising_sweeps`, which
 # stop at 20,000 epochs, end in the middle of that rise.) The claims:
 
 # %%
@@ -485,7 +485,7 @@ for split, by_t in n90.items():
 # just after fitting, then rises almost threefold while the test accuracy
 # begins to move: this is the paper's rise (its Fig. 15a). But it peaks well
 # before the test plateau and then collapses to a few components as grokking
-# completes; and {doc}`06_ising_sweeps` finds the same rise in runs without
+# completes; and {doc}`03_ising_sweeps` finds the same rise in runs without
 # weight decay, which never grok, so only the fall is specific to grokking.
 # On the *test* gradients we see no rise at all, only the final collapse,
 # where the paper's Fig. 15b shows a rise. The paper averages five
@@ -573,7 +573,7 @@ print(f"test confidence: {confidence_at_fit:.3f} at t_fit, "
 # %% [markdown]
 # The dip sits inside the grokking window, as in the paper's Fig. 19.
 # The paper's Fig. 20 follows the dip for several $\beta$ and $c$; those
-# runs are in {doc}`06_ising_sweeps` ({numref}`fig-ising-confidence`).
+# runs are in {doc}`03_ising_sweeps` ({numref}`fig-ising-confidence`).
 
 # %%
 assert t_fit < t_dip < t_grok
@@ -617,7 +617,7 @@ assert run["confidence_test"][-1] > run["confidence_test"][after_fit].min() + 0.
 # per set, the AdamW control to 25,000 epochs, both read from the archive.
 # One seed: five seeds, the sweeps of $\beta$, weight decay and $c$ (with
 # the paper's no-weight-decay and default-initialisation controls) and the
-# phase task are the subject of {doc}`06_ising_sweeps`.
+# phase task are the subject of {doc}`03_ising_sweeps`.
 #
 # ## Exercises
 #

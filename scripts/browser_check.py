@@ -76,9 +76,9 @@ DONE_PAGES = (
     "notebooks/00_modular_arithmetic.html",
     "notebooks/01_ising_model.html",
     "notebooks/02_ising_grokking.html",
-    "notebooks/03_rule_learning.html",
-    "notebooks/05_synthesis.html",
-    "notebooks/06_ising_sweeps.html",
+    "notebooks/03_ising_sweeps.html",
+    "notebooks/04_rule_learning.html",
+    "notebooks/06_synthesis.html",
     "notebooks/07_your_own_experiment.html",
 )
 SKIP_DIRS = ("_static", "_sources", "_images")

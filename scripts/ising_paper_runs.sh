@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Chapter 6 at the paper's scale (issue 15): every ising_grokking run of the archive, in the order they are
+# Chapter 3 at the paper's scale (issue 15): every ising_grokking run of the archive, in the order they are
 # computed (most needed first). Resumable: runs already in the store are loaded, not recomputed.
 #
 #   GROKBOOK_RESULTS=/path/to/store WORKERS=2 bash scripts/ising_paper_runs.sh

@@ -1,4 +1,4 @@
-"""Modular arithmetic: tables, splits, build, one grokking run, the gradient runs of chapter 4."""
+"""Modular arithmetic: tables, splits, build, one grokking run, the gradient runs of chapter 5."""
 
 import numpy as np
 import pytest

@@ -131,7 +131,7 @@ def scale_graphs(N: Iterable[int], topology: str = "barabasi_albert", *, mean_de
 def cascade_sizes(gradients: Sequence[np.ndarray], graphs: Mapping[int, nx.Graph], **probe: float | str) -> np.ndarray:
     """Avalanche sizes of every snapshot of every run of a finite-size sweep, on one fixed graph per scale.
 
-    The probe of the book's D(t) sweeps (XOR and modular addition in chapter 4):
+    The probe of the book's D(t) sweeps (XOR and modular addition in chapter 5):
     the snapshots of all seeds of one scale go through :func:`gradient_avalanches`
     in one call.
 

@@ -1,15 +1,15 @@
 """The book's tasks: one module per task, each with its data, ``build`` and ``run_config``.
 
 * :mod:`~grokbook.tasks.modular`: the table of ``a o b mod p`` with Gromov's
-  quadratic network (chapter 0; its runs with gradient snapshots, chapter 4);
+  quadratic network (chapter 0; its runs with gradient snapshots, chapter 5);
 * :mod:`~grokbook.tasks.ising_bins`: energy bins of 8 x 8 Ising configurations
-  with Hutchison & Yevick's network (chapters 2 and 6); its flat-in-energy
+  with Hutchison & Yevick's network (chapters 2 and 3); its flat-in-energy
   sampling is :mod:`~grokbook.tasks.ising_bins_data`;
 * :mod:`~grokbook.tasks.ising_phase`: ordered vs disordered configurations,
-  Carrasquilla & Melko's phase task (chapter 6);
-* :mod:`~grokbook.tasks.xor`: XOR at many widths, for the avalanche probe (chapter 4);
+  Carrasquilla & Melko's phase task (chapter 3);
+* :mod:`~grokbook.tasks.xor`: XOR at many widths, for the avalanche probe (chapter 5);
 * :mod:`~grokbook.tasks.automata`: cellular-automaton rules with the tensor
-  network (chapter 3); its data are :mod:`~grokbook.tasks.automata_data`,
+  network (chapter 4); its data are :mod:`~grokbook.tasks.automata_data`,
   the aligned critical exponent of its seed ensembles
   :mod:`~grokbook.tasks.automata_exponent`.
 

@@ -1,4 +1,4 @@
-"""The energy-bin task of Hutchison & Yevick (arXiv 2510.25966): one run of chapters 2 and 6.
+"""The energy-bin task of Hutchison & Yevick (arXiv 2510.25966): one run of chapters 2 and 3.
 
 Configurations of the 8 x 8 periodic Ising model, drawn flat in energy
 inside four energy bins (:mod:`grokbook.tasks.ising_bins_data`, whose entry
@@ -11,7 +11,7 @@ cross-entropy of softmax(beta z).
 every ``snapshot_every`` epochs with
 :func:`grokbook.probes.snapshot.snapshot_metrics`, and returns
 :meth:`grokbook.training.History.to_payload`: a JSON-able config in, a dict of
-numbers out, for sweeps and the CLI.  :data:`SWEEPS` are chapter 6's
+numbers out, for sweeps and the CLI.  :data:`SWEEPS` are chapter 3's
 archived sweeps.
 """
 
@@ -70,7 +70,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "detail_epochs": [],  # snapshot epochs that also keep 2-D gradient and activation projections
 }
 
-#: The sweeps of chapter 6: name -> (swept key, values, fixed overrides), 5 seeds per value, run
+#: The sweeps of chapter 3: name -> (swept key, values, fixed overrides), 5 seeds per value, run
 #: at the quick scale with :data:`SWEEP_OVERRIDES` and archived (:func:`grokbook.store.archive`).
 #: The paper gives no values for beta, weight decay or c (figures only); these bracket its defaults.
 #: Its dropout sweep is at width 144 (Figs. 12-13); ours keeps width 48, a seventh of the cost.

@@ -4,7 +4,7 @@ Equilibrium configurations sampled at temperatures on both sides of T_c are
 labelled ordered (T < T_c, label 1) or disordered (label 0); a network that
 learns the labels reveals T_c as the temperature where its mean output for
 "ordered" crosses 1/2 (:func:`ordered_probability`, :func:`crossing_temperature`).
-Chapter 6 trains the energy-bin network of Hutchison & Yevick on it
+Chapter 3 trains the energy-bin network of Hutchison & Yevick on it
 (:data:`DEFAULT_CONFIG`, :func:`build`), to ask whether this task groks too;
 :func:`run_config` is one such run for the results store.
 """
@@ -120,7 +120,7 @@ def crossing_temperature(temperatures: object, p_ordered: object) -> float:
     return crossing
 
 
-#: Chapter 6's run: 8 x 8 lattices at 20 temperatures, the energy-bin network and optimizer unchanged.
+#: Chapter 3's run: 8 x 8 lattices at 20 temperatures, the energy-bin network and optimizer unchanged.
 DEFAULT_CONFIG: dict[str, Any] = {
     "L": 8,  # lattice size
     "T_min": 1.0,  # temperatures: n_temperatures evenly spaced in [T_min, T_max]

@@ -21,7 +21,7 @@ per neuron, is measured by :mod:`grokbook.probes.fourier`.
 :func:`run_config` is one run of a sweep (a JSON-able config and a seed in,
 a plain dict of numpy arrays and floats out); :func:`gradient_runs` trains
 the same runs at several widths and keeps gradient snapshots for the
-avalanche probe of chapter 4.
+avalanche probe of chapter 5.
 """
 
 from __future__ import annotations
@@ -208,7 +208,7 @@ def run_config(config: dict[str, Any], seed: int) -> dict[str, Any]:
 def gradient_runs(
     config: dict[str, Any], widths: Sequence[int], seeds: Sequence[int], *, n_snapshots: int = 51, progress: bool = False
 ) -> tuple[list[list[History]], list[np.ndarray]]:
-    """The runs of ``config`` at several widths, with gradient snapshots for the avalanche probe (chapter 4).
+    """The runs of ``config`` at several widths, with gradient snapshots for the avalanche probe (chapter 5).
 
     Each (width, seed) run is the run :func:`run_config` makes with that
     width and seed (same split, initialisation and AdamW steps); at

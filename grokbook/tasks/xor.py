@@ -217,7 +217,7 @@ PROBE_CONFIG: dict[str, Any] = {
     "normalisation": "mean",
 }
 
-#: The full probe of chapter 4 (``grokbook run dimension``): the XOR sweep and the avalanche probe's rules.
+#: The full probe of chapter 5 (``grokbook run dimension``): the XOR sweep and the avalanche probe's rules.
 DEFAULT_CONFIG: dict[str, Any] = {**XORConfig().as_config(), **PROBE_CONFIG}
 
 
