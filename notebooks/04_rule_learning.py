@@ -1263,11 +1263,11 @@ assert frozen_fit.ci[1] < paper_nu["frozen A, d = 2"][0]  # below the paper's ra
 # | model | what is solved | delay | transition |
 # |---|---|---|---|
 # | 1-D exponential, D-ball (this chapter, {cite}`zunkovic2024`) | perceptron on separable classes with a gap | grows as $\ln[1/(\varepsilon - \bar x_\lambda)]$; a distribution over training sets | continuous, $E \propto h^{\nu}$, $\nu = 1$ or $(D+1)/2$ |
-# | Gromov 2023 (arXiv 2301.02679) | two-layer quadratic network on modular arithmetic, analytic cosine weights | tens of full-batch steps | not framed as a phase transition |
-# | Levi et al. 2023 (arXiv 2310.16441) | linear teacher-student with Gaussian inputs | $\ln[1/(1-\sqrt\lambda)]/[2\eta_0(1-\sqrt\lambda)^2]$, $\lambda = d_{\rm in}/N_{\rm train}$ | threshold effect of the accuracy measure |
-# | Rubin et al. 2023 (arXiv 2310.03789) | two-layer networks in a mean-field (adaptive kernel) limit | set by the distance to the transition | first order |
-# | Liu et al. 2022 (arXiv 2205.10343) | effective theory of representation learning | diverges near a critical training fraction $r_c \approx 0.4$ | phase diagram: comprehension, grokking, memorisation, confusion |
-# | Xu, Vardi, Safran 2026 (arXiv 2601.19791) | ridge regression trained by gradient descent with weight decay | $\propto 1/\lambda$ (weight decay) | provable delay, no transition |
+# | Gromov 2023 {cite}`gromov2023` | two-layer quadratic network on modular arithmetic, analytic cosine weights | tens of full-batch steps | not framed as a phase transition |
+# | Levi et al. 2023 {cite}`levi2024` | linear teacher-student with Gaussian inputs | $\ln[1/(1-\sqrt\lambda)]/[2\eta_0(1-\sqrt\lambda)^2]$, $\lambda = d_{\rm in}/N_{\rm train}$ | threshold effect of the accuracy measure |
+# | Rubin et al. 2023 {cite}`rubin2023` | two-layer networks in a mean-field (adaptive kernel) limit | set by the distance to the transition | first order |
+# | Liu et al. 2022 {cite}`liu2022` | effective theory of representation learning | diverges near a critical training fraction $r_c \approx 0.4$ | phase diagram: comprehension, grokking, memorisation, confusion |
+# | Xu, Vardi, Safran 2026 {cite}`xu2026` | ridge regression trained by gradient descent with weight decay | $\propto 1/\lambda$ (weight decay) | provable delay, no transition |
 #
 # ## Summary
 #

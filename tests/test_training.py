@@ -159,3 +159,17 @@ def test_ignored_labels_drop_out_of_loss_and_accuracy():
     assert history.train_loss[-1] < 0.3  # nor its loss of 1e3
     with pytest.raises(TypeError, match="penalty"):
         train(model, data, torch.optim.SGD(model.parameters(), lr=0.1), n_epochs=1, penalty=3.0, progress=False)
+
+
+def test_denormals_flushed_zeroes_subnormal_floats_only_inside():
+    from grokbook.training import denormals_flushed
+
+    subnormal = torch.tensor([1e-40], dtype=torch.float32)
+    assert (subnormal * 1.0).item() != 0
+    with denormals_flushed():
+        assert (subnormal * 1.0).item() == 0
+        assert (torch.tensor([1e-30]) * 1.0).item() != 0  # normal floats untouched
+    assert (subnormal * 1.0).item() != 0
+    with pytest.raises(TypeError, match="enabled"):
+        with denormals_flushed("yes"):
+            pass
