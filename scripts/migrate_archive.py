@@ -31,7 +31,8 @@ def migrate(experiment: str, key: str, value: object) -> int:
             continue
         header["config"][key] = value
         header.setdefault("migrations", []).append(f"config key {key!r} added as {value!r} (the behaviour of its code)")
-        target = root / config_hash(header["config"]) / path.name
+        header["config_hash"] = config_hash(header["config"])
+        target = root / header["config_hash"] / path.name
         write_atomic(target, encode(header, payload))
         path.unlink()
         if not any(path.parent.iterdir()):
