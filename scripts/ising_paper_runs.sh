@@ -5,8 +5,10 @@
 #   GROKBOOK_RESULTS=/path/to/store WORKERS=2 bash scripts/ising_paper_runs.sh
 #
 # Run it from a clean checkout (the archive takes only results of a clean commit), then copy the store's
-# ising_grokking/ into grokbook/archive/. Cost on one core: ~8 ms per epoch at width 48 plus ~0.4 s per
-# snapshot, i.e. ~220 s per 25,000-epoch run and ~350 s per 40,000 (~6.3 CPU-hours for all but step 5).
+# ising_grokking/ into grokbook/archive/. Cost, measured with 2 workers on 2 cores: ~155 s per 25,000-epoch
+# run (~250 s per 40,000), about 3 hours for steps 1-4 at 5 seeds. The paper scale flushes subnormal floats
+# (flush_denormals); without it the late epochs were 5 times slower (700-800 s per run). Width 144 (step 5)
+# costs ~4x per epoch. Chapter 3 reads each sweep point as ising_bins.sweep_config(name, value) gives it.
 set -euo pipefail
 results=${GROKBOOK_RESULTS:-results}
 workers=${WORKERS:-2}

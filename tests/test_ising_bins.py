@@ -173,3 +173,16 @@ def test_run_config_small_run_returns_numbers():
 def test_sweeps_name_known_config_keys():
     for key, values, fixed in ising_bins.SWEEPS.values():
         assert key in ising_bins.DEFAULT_CONFIG and set(fixed) <= set(ising_bins.DEFAULT_CONFIG) and len(values) >= 5
+
+
+def test_sweep_config_at_each_scale():
+    assert ising_bins.sweep_config("beta", 0.5, "quick") == {"snapshot_every": 2500, "beta": 0.5}
+    assert ising_bins.sweep_config("beta", 0.5) == {"beta": 0.5}
+    assert ising_bins.sweep_config("beta", 4.0) == {"n_epochs": 40_000, "beta": 4.0}
+    assert ising_bins.sweep_config("dropout", 0.1) == {"width": 144, "dropout": 0.1}
+    for name, (key, values, _) in ising_bins.SWEEPS.items():  # every long run is a swept value
+        assert set(ising_bins.PAPER_LONG_RUNS.get(name, [])) <= set(values)
+    with pytest.raises(ValueError, match="name"):
+        ising_bins.sweep_config("temperature", 1.0)
+    with pytest.raises(ValueError, match="scale"):
+        ising_bins.sweep_config("beta", 1.0, "huge")
