@@ -78,6 +78,7 @@ DONE_PAGES = (
     "notebooks/02_ising_grokking.html",
     "notebooks/03_ising_sweeps.html",
     "notebooks/04_rule_learning.html",
+    "notebooks/05_dimensional_transition.html",
     "notebooks/06_synthesis.html",
     "notebooks/07_your_own_experiment.html",
 )
