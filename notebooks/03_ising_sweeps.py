@@ -279,11 +279,16 @@ def rise(run: dict) -> float:
     return run["test_plateau"] - run["test_at_fit"]
 
 
+def by_value(name: str, measure=rise) -> np.ndarray:
+    """(values, 2): a measure's mean and standard error over seeds at each value."""
+    return np.array([mean_and_error([measure(run) for run in seeds])
+                     for seeds in sweeps[name].values()])
+
+
 def steps(name: str, measure=rise) -> np.ndarray:
     """Steps of a measure's mean between neighbouring values, in standard errors."""
-    stats_ = np.array([mean_and_error([measure(run) for run in seeds])
-                       for seeds in sweeps[name].values()])  # (values, 2)
-    return np.diff(stats_[:, 0]) / np.hypot(stats_[1:, 1], stats_[:-1, 1])
+    mean, error = by_value(name, measure).T
+    return np.diff(mean) / np.hypot(error[1:], error[:-1])
 
 
 print("dropout, steps of the rise in standard errors:",
@@ -349,9 +354,7 @@ def n_seeds(name: str) -> np.ndarray:
 
 def end_to_end(name: str, first: int, last: int) -> float:
     """Mean delay at value index ``last`` minus at ``first``, in standard errors."""
-    by_value = list(sweeps[name].values())
-    (m1, e1), (m2, e2) = (mean_and_error([delay(run) for run in by_value[index]])
-                          for index in (first, last))
+    (m1, e1), (m2, e2) = by_value(name, delay)[[first, last]]
     return (m2 - m1) / np.hypot(e1, e2)
 
 
@@ -707,25 +710,23 @@ assert abs(np.median(paper_lag)) < 1250  # the quick scale's claim: within its s
 
 # %%
 layers = [1, 2, 3]  # the 48x48 matrices
-sparsity_rise = np.array([
-    [run["sparsity"][-1, layer]
-     - np.interp(run["t_grok"], run["snapshot_epochs"], run["sparsity"][:, layer])
-     for layer in layers]
-    for run in default])  # (seeds, layers)
 
 
-def final_of(run: dict) -> np.ndarray:
-    return run["sparsity"][-1, layers]
+def sparsity_at(run: dict, epoch: float) -> np.ndarray:
+    """The three matrices' sparsity at ``epoch``, interpolated between snapshots."""
+    return np.array([np.interp(epoch, run["snapshot_epochs"], run["sparsity"][:, layer])
+                     for layer in layers])
 
 
 def rate_since(run: dict, start: float) -> np.ndarray:
     """Mean rise of the sparsity per 1,000 epochs from ``start`` to the end."""
-    at_start = [np.interp(start, run["snapshot_epochs"], run["sparsity"][:, layer])
-                for layer in layers]
-    return 1000 * (final_of(run) - at_start) / (run["epochs"][-1] - start)
+    end = run["epochs"][-1]
+    return 1000 * (sparsity_at(run, end) - sparsity_at(run, start)) / (end - start)
 
 
-final = np.array([final_of(run) for run in default])  # (seeds, layers)
+final = np.array([sparsity_at(run, run["epochs"][-1]) for run in default])
+sparsity_rise = np.array([sparsity_at(run, run["epochs"][-1])
+                          - sparsity_at(run, run["t_grok"]) for run in default])
 slowing = np.array([  # (seeds, layers): > 0 where the sparsity levels off at the end
     rate_since(run, run["t_fit"]) - rate_since(run, run["epochs"][-1] - 2500)
     for run in default])
