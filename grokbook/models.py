@@ -30,9 +30,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .validate import check_int, check_real
+from .validate import check_choice, check_int, check_real
 
-__all__ = ["IsingMLP", "QuadraticMLP", "XORMLP", "ModularTransformer"]
+__all__ = ["INIT_DISTRIBUTIONS", "IsingMLP", "QuadraticMLP", "XORMLP", "ModularTransformer"]
+
+#: The readings of Hutchison & Yevick's "c x U" initialisation: name -> the bounds (a, b) of the
+#: uniform U(a, b) that c multiplies, or None for PyTorch's default U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+INIT_DISTRIBUTIONS: dict[str, tuple[float, float] | None] = {
+    "torch_default": None,
+    "unit_uniform": (0.0, 1.0),
+    "symmetric_uniform": (-1.0, 1.0),
+}
 
 
 @contextmanager
@@ -54,12 +62,20 @@ class IsingMLP(nn.Module):
     without softmax; the paper's inverse temperature beta enters the loss
     (:func:`grokbook.training.cross_entropy`).
 
+    The paper's "c x U, where U is the PyTorch uniform distribution" has three
+    readings, chosen by ``init_distribution`` (:data:`INIT_DISTRIBUTIONS`):
+    ``"torch_default"`` (the layer's default above, the book's reading),
+    ``"unit_uniform"`` (``torch.nn.init.uniform_``'s default U(0, 1)) and
+    ``"symmetric_uniform"`` (U(-1, 1)); each is then multiplied by c.
+
     Args:
         n_inputs: input features, >= 1 (64 spins of an 8 x 8 lattice).
         n_classes: outputs, >= 2 (4 energy bins).
         width: hidden units per layer, >= 1 (48; 144 in the dropout runs).
         depth: hidden layers, >= 1 (4).
-        init_scale: the factor c multiplying the default initialisation, > 0 (7).
+        init_scale: the factor c multiplying the initial weights, > 0 (7).
+        init_distribution: the distribution U that c multiplies, a key of
+            :data:`INIT_DISTRIBUTIONS` ("torch_default").
         dropout: dropout probability after each hidden ReLU, in [0, 1) (0).
         seed: seed of the initial weights, >= 0.
     """
@@ -72,6 +88,7 @@ class IsingMLP(nn.Module):
         width: int = 48,
         depth: int = 4,
         init_scale: float = 7.0,
+        init_distribution: str = "torch_default",
         dropout: float = 0.0,
         seed: int = 0,
     ) -> None:
@@ -84,9 +101,13 @@ class IsingMLP(nn.Module):
         self.dropout = check_real("dropout", dropout, minimum=0.0)
         if self.dropout >= 1.0:
             raise ValueError(f"dropout must lie in [0, 1), got {self.dropout}")
+        bounds = INIT_DISTRIBUTIONS[check_choice("init_distribution", init_distribution, INIT_DISTRIBUTIONS)]
         sizes = [n_inputs] + [width] * depth + [n_classes]
         with _seeded(seed):
             self.layers = nn.ModuleList(nn.Linear(a, b, bias=False) for a, b in zip(sizes[:-1], sizes[1:]))
+            if bounds is not None:
+                for layer in self.layers:
+                    nn.init.uniform_(layer.weight, *bounds)
         with torch.no_grad():
             for layer in self.layers:
                 layer.weight.mul_(self.init_scale)

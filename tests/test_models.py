@@ -27,6 +27,18 @@ def test_init_is_c_times_pytorch_default():
     assert abs(float(first.detach().var()) / (1.0 / 64 / 3) - 1.0) < 0.15
 
 
+@pytest.mark.parametrize("name, low, high", [("unit_uniform", 0.0, 1.0), ("symmetric_uniform", -1.0, 1.0)])
+def test_other_readings_of_c_times_u(name, low, high):
+    """c x U(a, b): every weight in [c a, c b], mean c (a + b) / 2 and variance c^2 (b - a)^2 / 12 (3072 entries)."""
+    weights = IsingMLP(init_scale=7.0, init_distribution=name, seed=5).layers[0].weight.detach()
+    assert 7.0 * low <= float(weights.min()) and float(weights.max()) <= 7.0 * high
+    # standard errors: mean 7 (b - a) / sqrt(12 * 3072) ~ 0.036 (b - a); variance ~ 2.5% of it
+    assert abs(float(weights.mean()) - 3.5 * (low + high)) < 4 * 0.036 * (high - low)
+    assert abs(float(weights.var()) / (49.0 * (high - low) ** 2 / 12) - 1.0) < 0.1
+    default = IsingMLP(init_scale=7.0, init_distribution="torch_default", seed=5)
+    assert torch.equal(default.layers[0].weight, IsingMLP(init_scale=7.0, seed=5).layers[0].weight)
+
+
 def test_seed_fixes_weights_without_touching_global_rng():
     torch.manual_seed(0)
     before = torch.rand(1)
@@ -59,7 +71,8 @@ def test_relu_network_is_positively_homogeneous():
 
 @pytest.mark.parametrize(
     "kwargs, name",
-    [(dict(width=0), "width"), (dict(depth=0), "depth"), (dict(init_scale=0.0), "init_scale"), (dict(dropout=1.0), "dropout"), (dict(n_classes=1), "n_classes"), (dict(seed=-1), "seed")],
+    [(dict(width=0), "width"), (dict(depth=0), "depth"), (dict(init_scale=0.0), "init_scale"), (dict(dropout=1.0), "dropout"), (dict(n_classes=1), "n_classes"), (dict(seed=-1), "seed"),
+     (dict(init_distribution="normal"), "init_distribution")],
 )
 def test_bad_arguments_raise(kwargs, name):
     with pytest.raises(ValueError, match=name):

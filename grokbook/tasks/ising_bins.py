@@ -61,6 +61,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "lr": 5e-4,
     "weight_decay": 5e-4,
     "init_scale": 7.0,  # c
+    "init_distribution": "torch_default",  # the U that c multiplies (models.INIT_DISTRIBUTIONS)
     "beta": 1.0,  # softmax inverse temperature
     "width": 48,
     "depth": 4,
@@ -135,7 +136,14 @@ def build(config: dict[str, Any], seed: int) -> Setup:
     seed = check_int("seed", seed, minimum=0)
     optimizer_cls = _OPTIMIZERS[check_choice("optimizer", cfg["optimizer"], _OPTIMIZERS)]
     data = task_data(cfg)
-    model = IsingMLP(width=cfg["width"], depth=cfg["depth"], init_scale=cfg["init_scale"], dropout=cfg["dropout"], seed=seed)
+    model = IsingMLP(
+        width=cfg["width"],
+        depth=cfg["depth"],
+        init_scale=cfg["init_scale"],
+        init_distribution=cfg["init_distribution"],
+        dropout=cfg["dropout"],
+        seed=seed,
+    )
     optimizer = optimizer_cls(
         model.parameters(),
         lr=check_real("lr", cfg["lr"], minimum=0.0, strict_minimum=True),
