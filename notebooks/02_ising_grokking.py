@@ -295,8 +295,8 @@ assert bin0["unseen"][at[N_EPOCHS]] - bin0["unseen"][at[t_fit]] >= 0.1
 # the training set is fitted the cross-entropy gradient, and with it Adam's
 # RMS, is tiny, so in the L2 form the decay term dominates the normalised
 # step and moves weights towards zero at a rate of order the learning rate;
-# in AdamW nothing amplifies it. The group's sister paper (Salah and Yevick,
-# arXiv 2507.11645) uses AdamW, but with $\lambda = 1$; with
+# in AdamW nothing amplifies it. The group's sister paper
+# {cite}`salah2025` uses AdamW, but with $\lambda = 1$; with
 # $\lambda = 5 \times 10^{-4}$ only the L2 form reproduces this paper's curves.
 #
 # The control is archived too (`--set optimizer=adamw`), the same 25,000
