@@ -89,9 +89,6 @@ from grokbook.tasks import ising_bins, ising_phase
 book.setup(seed=0, threads=1)
 EXPERIMENT = experiments.get("ising_grokking")
 SPLITS = (("train_acc", COLORS[0], "train"), ("test_acc", COLORS[1], "test"))
-#: where each sweep is read: the dropout sweep at width 144 is not archived yet
-SWEEP_SCALE = {"beta": "paper", "weight_decay": "paper", "init_scale": "paper",
-               "dropout": "quick"}
 
 
 def timed(payload: dict) -> dict:
@@ -226,13 +223,12 @@ for value in (0.25, 0.5):
 
 # %%
 sweeps = {
-    name: {value: runs(SWEEP_SCALE[name],
-                       **ising_bins.sweep_config(name, value, SWEEP_SCALE[name]))
+    name: {value: runs(**ising_bins.sweep_config(name, value))
            for value in values}
     for name, (key, values, _) in ising_bins.SWEEPS.items()
 }
 for name, by_value in sweeps.items():
-    print(f"{name} ({SWEEP_SCALE[name]} scale)")
+    print(name)
     for value, seeds in by_value.items():
         mean_delay, delay_error = mean_and_error([delay(run) for run in seeds])
         mean = {key: np.mean([run[key] for run in seeds]) for key in
@@ -302,7 +298,7 @@ assert np.all(steps("init_scale")[:2] > 3)  # c = 1 -> 3 -> 5
 
 # %% mystnb={"figure": {"caption": "Top: the grokking delay $t_\\mathrm{grok} - t_\\mathrm{fit}$ (epochs; mean and standard error over seeds) against the softmax inverse temperature $\\beta$, the weight decay, the initial scale $c$ and the dropout probability $p$ (width 48), the other settings at their defaults; open circles: no seed grokked, so there is no delay. Bottom: the rise of the test accuracy after $t_\\mathrm{fit}$, with the clock's threshold 0.1 (dashed) and its half and double (dotted). What to see: the delay grows with $\\beta$ and $c$ and falls with weight decay; where grokking switches off (no weight decay, $c = 1$, $p \\ge 0.04$) the rise falls to near zero, through intermediate values at $c = 3$ and $p = 0.02$.", "name": "fig-ising-sweeps"}} tags=["hide-input"]
 XLABELS = {"beta": "$\\beta$", "weight_decay": "weight decay ($10^{-4}$)",
-           "init_scale": "$c$", "dropout": "dropout $p$ (%, width 48)"}
+           "init_scale": "$c$", "dropout": "dropout $p$ (%)"}
 LINTHRESH = {"beta": 0.25, "weight_decay": 2.5e-4, "dropout": 0.02}  # symlog axes
 TICK_UNIT = {"weight_decay": 1e4, "dropout": 100}
 fig, axes = plt.subplots(2, 4, figsize=(13, 6), sharey="row", sharex="col")
@@ -319,8 +315,7 @@ for column, (name, (key, values, _)) in enumerate(ising_bins.SWEEPS.items()):
     for level, style in ((0.05, ":"), (0.1, "--"), (0.2, ":")):
         ax_rise.axhline(level, color="grey", lw=1, ls=style)
     ax_rise.set(xlabel=XLABELS[name])
-    ax_delay.set_title({"paper": "25,000-40,000 epochs",
-                        "quick": "quick: 20,000 epochs"}[SWEEP_SCALE[name]],
+    ax_delay.set_title("width 144" if name == "dropout" else "width 48",
                        fontsize="medium")
     if name in LINTHRESH:
         ax_rise.set_xscale("symlog", linthresh=LINTHRESH[name])
@@ -366,7 +361,10 @@ print({name: np.round(steps(name, delay), 1).tolist() for name in sweeps})
 # delay moves the paper's way from one end of each range to the other by
 # more than three standard errors, and no step between neighbouring values
 # goes the other way by more than three. At $c = 3$ the quick runs' rise
-# depended on the threshold, so $c = 3$ is left out of the count.
+# depended on the threshold, so $c = 3$ is left out of the count. For
+# dropout at width 144, fixed before its runs: every seed groks at $p = 0$
+# and none from $p = 0.04$ on, as in the paper's Fig. 12 ($p = 0.02$ is
+# left open).
 
 # %%
 assert np.all(n_grokked("beta") == n_seeds("beta"))
@@ -379,7 +377,8 @@ assert n_grokked("init_scale")[0] == 0
 assert np.all(n_grokked("init_scale")[2:] == n_seeds("init_scale")[2:])
 assert end_to_end("init_scale", 2, -1) > 3
 assert np.all(steps("init_scale", delay)[2:] > -3)
-assert n_grokked("dropout").tolist() == [5, 5, 0, 0, 0]  # quick scale, 5 seeds
+assert n_grokked("dropout")[0] == n_seeds("dropout")[0]  # p = 0 at width 144 groks
+assert np.all(n_grokked("dropout")[2:] == 0)  # p >= 0.04: none (the paper's Fig. 12)
 c1 = {key: np.mean([run[key] for run in sweeps["init_scale"][1.0]])
       for key in ("test_at_fit", "t_fit", "test_plateau")}
 print(f"c = 1: test accuracy {c1['test_at_fit']:.3f} at t_fit = {c1['t_fit']:.0f}, "
@@ -527,6 +526,83 @@ assert np.all(np.abs(direct["z"]) < 3)
 # unchanged differ most. To the precision of five seeds, $\beta$ is the
 # initial scale in disguise; where the equivalence starts to fail, if it
 # does, is a question for more seeds at $\beta \ge 4$.
+
+# %% [markdown]
+# ## Why our network fits sooner: the optimizer and the initialisation
+#
+# Our network fits its training set at about 2,000 epochs; the paper's has
+# not fitted at 5,000 and has by 10,000, while the two $t_\text{grok}$
+# agree. The paper leaves two things open that could move $t_\text{fit}$
+# alone. It does not name its optimizer (we use Adam with the decay as an
+# L2 term); and its initialisation, "$c \times U$, where $U$ is the PyTorch
+# uniform distribution", reads three ways (`init_distribution`): $c$ times
+# the layer's default $U(-1/\sqrt{n_\text{in}}, 1/\sqrt{n_\text{in}})$ (ours),
+# $c$ times `torch.nn.init.uniform_`'s default $U(0, 1)$, or $c$ times
+# $U(-1, 1)$. At $c = 7$ the last two start with logits of order $10^{10}$
+# and $10^7$ instead of $10^3$. The archive holds each alternative at the
+# paper's scale (25,000 epochs):
+#
+# ```bash
+# grokbook run ising_grokking --scale paper --seeds 3 \
+#     --sweep init_distribution=symmetric_uniform
+# grokbook run ising_grokking --scale paper --seeds 5 --set optimizer=adamw \
+#     --sweep weight_decay=0.0005,0.5
+# ```
+#
+# and likewise SGD with momentum 0.9 (learning rate 0.01) and RMSprop
+# (learning rate $10^{-4}$), both with the paper's decay as L2. A setting
+# *matches the paper's clock* when every seed groks, its mean $t_\text{fit}$
+# lies in the paper's window of 5,000 to 10,000 epochs, and its mean
+# $t_\text{grok}$ is within $1{,}000 + 3$ standard errors of 17,000 (the
+# tolerance of the default's claim above). The rule, fixed with the runs:
+# a setting can replace the default only if it matches.
+
+# %%
+OPTIMIZER_SETTINGS = {
+    "Adam + L2 (ours)": {},
+    "AdamW": {"optimizer": "adamw"},
+    "SGD + L2": {"optimizer": "sgd", "lr": 0.01},
+    "RMSprop + L2": {"optimizer": "rmsprop", "lr": 1e-4},
+    "c x U(-1, 1)": {"init_distribution": "symmetric_uniform"},
+    "c x U(0, 1)": {"init_distribution": "unit_uniform"},
+    "AdamW, decay 0.5": {"optimizer": "adamw", "weight_decay": 0.5},
+}
+
+
+def matches_paper_clock(seeds: list[dict]) -> bool:
+    """Every seed groks, mean t_fit in [5,000, 10,000], t_grok within 1,000 + 3 s.e. of 17,000."""
+    (fit, _), (grok, grok_error) = (mean_and_error([run[key] for run in seeds])
+                                   for key in ("t_fit", "t_grok"))
+    return (all(map(grokked, seeds)) and 5_000 <= fit <= 10_000
+            and abs(grok - 17_000) < 1_000 + 3 * grok_error)
+
+
+clock_rows = []
+for name, overrides in OPTIMIZER_SETTINGS.items():
+    seeds = runs(**overrides)
+    fit, grok = ([run[key] for run in seeds] for key in ("t_fit", "t_grok"))
+    clock_rows.append({
+        "setting": name, "seeds": len(seeds),
+        "final train": np.mean([run["train_acc"][-1] for run in seeds]),
+        "t_fit": f"{np.mean(fit):.0f} ({min(fit):.0f}-{max(fit):.0f})",
+        "test at t_fit": np.mean([run["test_at_fit"] for run in seeds]),
+        "grokked": f"{sum(map(grokked, seeds))} / {len(seeds)}",
+        "t_grok": (f"{np.nanmean(grok):.0f}" if np.isfinite(grok).any() else "-"),
+        "final test": np.mean([run["test_acc"][-1] for run in seeds]),
+        "matches": matches_paper_clock(seeds)})
+clock_table = pd.DataFrame(clock_rows).set_index("setting")
+clock_table.round(3)
+
+# %% [markdown]
+# CLOCK_VERDICT
+
+# %%
+adamw_strong = runs(optimizer="adamw", weight_decay=0.5)
+print("AdamW, decay 0.5: rise of the test accuracy after t_fit per seed",
+      [round(run["test_plateau"] - run["test_at_fit"], 3) for run in adamw_strong])
+print("claim fixed after its first two seeds, that it matches the paper's clock:",
+      "holds" if clock_table.loc["AdamW, decay 0.5", "matches"] else "FAILED")
+assert not clock_table["matches"].any()  # so the default stays (the rule above)
 
 # %% [markdown]
 # ## Confidence through grokking, for several $\beta$ and $c$
