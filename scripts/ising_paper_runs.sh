@@ -27,13 +27,20 @@ run --sweep init_scale=1,3,5
 run --set n_epochs=40000 --sweep init_scale=9
 run --sweep weight_decay=0,0.001,0.002
 run --set n_epochs=40000 --sweep weight_decay=0.00025
-# 4. The t_fit gap: other optimizers with the paper's weight decay as L2 (AdamW: decoupled, stronger).
+# 4. The t_fit gap: other optimizers with the paper's weight decay as L2, AdamW (decoupled) with the
+#    paper's decay and a thousandfold one, and the two other readings of "c x U" (init_distribution).
 python -m grokbook run ising_grokking --scale paper --seeds 2 --results "$results" --workers "$workers" \
   --set optimizer=sgd lr=0.01 --sweep weight_decay=0.0005
 python -m grokbook run ising_grokking --scale paper --seeds 2 --results "$results" --workers "$workers" \
   --set optimizer=rmsprop lr=0.0001 --sweep weight_decay=0.0005
-python -m grokbook run ising_grokking --scale paper --seeds 2 --results "$results" --workers "$workers" \
+python -m grokbook run ising_grokking --scale paper --seeds 3 --results "$results" --workers "$workers" \
+  --set optimizer=adamw --sweep weight_decay=0.0005
+python -m grokbook run ising_grokking --scale paper --seeds 5 --results "$results" --workers "$workers" \
   --set optimizer=adamw --sweep weight_decay=0.5
-# 5. The dropout sweep at the paper's width 144 (~14 minutes per run on one core): 3 seeds first.
+python -m grokbook run ising_grokking --scale paper --seeds 3 --results "$results" --workers "$workers" \
+  --sweep init_distribution=symmetric_uniform
+python -m grokbook run ising_grokking --scale paper --seeds 2 --results "$results" --workers "$workers" \
+  --sweep init_distribution=unit_uniform
+# 5. The dropout sweep at the paper's width 144 (~9 minutes per run on one core, flush_denormals): 3 seeds.
 python -m grokbook run ising_grokking --scale paper --seeds 3 --results "$results" --workers "$workers" \
   --set width=144 --sweep dropout=0,0.02,0.04,0.1,0.2

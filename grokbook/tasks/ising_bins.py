@@ -75,10 +75,10 @@ DEFAULT_CONFIG: dict[str, Any] = {
     # in a run, numbers of a different (equally valid) run; the archive's older runs did not flush
 }
 
-#: The sweeps of chapter 3: name -> (swept key, values, fixed overrides), archived at the quick
-#: scale (:data:`SWEEP_OVERRIDES`, 5 seeds) and at the paper's (:func:`sweep_config`), see
-#: :func:`grokbook.store.archive`. The paper gives no values for beta, weight decay or c (figures
-#: only); these bracket its defaults. Its dropout sweep is at width 144 (Figs. 12-13).
+#: The sweeps of chapter 3: name -> (swept key, values, fixed overrides), archived at the paper's
+#: scale (:func:`sweep_config`; 5 seeds, dropout 3), see :func:`grokbook.store.archive`. The paper
+#: gives no values for beta, weight decay or c (figures only); these bracket its defaults. Its
+#: dropout sweep is at width 144 (Figs. 12-13).
 SWEEPS: dict[str, tuple[str, list[Any], dict[str, Any]]] = {
     "beta": ("beta", [0.25, 0.5, 1.0, 2.0, 4.0], {}),
     "weight_decay": ("weight_decay", [0.0, 2.5e-4, 5e-4, 1e-3, 2e-3], {}),
@@ -86,6 +86,7 @@ SWEEPS: dict[str, tuple[str, list[Any], dict[str, Any]]] = {
     "dropout": ("dropout", [0.0, 0.02, 0.04, 0.1, 0.2], {}),
 }
 #: What the sweeps change in the quick config besides the swept key: fewer snapshots (9 instead of 41).
+#: The quick sweeps (20,000 epochs) are for trying a sweep in an afternoon; they are not archived.
 SWEEP_OVERRIDES: dict[str, Any] = {"snapshot_every": 2500}
 #: At the paper's scale the sweeps run 25,000 epochs, and 40,000 for the values whose t_grok passed
 #: 70% of a 20,000-epoch run at the quick scale; the dropout sweep runs at the paper's width, 144.
@@ -95,7 +96,7 @@ PAPER_LONG_RUNS: dict[str, list[Any]] = {"beta": [2.0, 4.0], "init_scale": [9.0]
 def sweep_config(name: str, value: Any, scale: str = "paper") -> dict[str, Any]:
     """The config overrides of one point of sweep ``name`` (a key of :data:`SWEEPS`).
 
-    ``scale="quick"``: as the quick sweeps were archived (:data:`SWEEP_OVERRIDES`);
+    ``scale="quick"``: the quick sweep's point (:data:`SWEEP_OVERRIDES`, 20,000 epochs);
     ``"paper"``: as ``scripts/ising_paper_runs.sh`` runs them (:data:`PAPER_LONG_RUNS`,
     width 144 for dropout).  Pass the result to ``Experiment.config(scale, ...)``.
     """
