@@ -52,7 +52,7 @@ def test_archived_result_is_intact_and_matches_its_experiment(path):
     assert result.config == experiment.resolve(result.config), "the config no longer matches the experiment's keys or types"
     assert archive().path(result.experiment, result.config, result.seed) == path
     assert result.meta["config_hash"] == path.parent.name, "the header's config_hash is not the file's address"
-    assert result.meta["git_dirty"] is False or result.meta.get("allow_dirty") is True, "computed from a dirty tree without --allow-dirty"
+    assert result.meta["git_dirty"] is False, "the package archive holds only results of a clean commit"
     assert len(result.meta["git_commit"]) == 40 and result.meta["torch"] and result.meta["numpy"]
 
 
