@@ -257,13 +257,12 @@ verdict_table = pd.DataFrame(verdict_rows)
 verdict_table.round({"smallest rise": 3, "largest rise": 3})
 
 # %% [markdown]
-# For 17 of the 20 settings the rise is either below 0.04 or above 0.2 in
-# every seed, and the verdict is the same at every threshold. Three lie in
-# between: $c = 3$ (rises 0.14-0.16 at the paper's scale) and dropout
-# $p = 0.02$ (0.12-0.15, quick scale) grok at 0.05 and 0.1 but not at 0.2;
-# dropout $p = 0.04$ (0.03-0.08) groks for three seeds at 0.05 and none at
-# 0.1. There, "grokked or not" is a matter
-# of threshold, so the figure below shows the rise itself beside the delay,
+# For 19 of the 20 settings the verdict is the same at every threshold:
+# the rise is above 0.2 in every seed, or below 0.05. One lies in between:
+# $c = 3$ (rises 0.14-0.16) groks at 0.05 and 0.1 but not at 0.2; dropout
+# $p = 0.1$ comes closest to the halved threshold from below (0.02-0.05).
+# Where "grokked or not" is a matter
+# of threshold, the figure below shows the rise itself beside the delay,
 # and the claims are about the rise, which has no threshold: it falls with
 # the dropout probability, and rises with $c$, each step by more than three
 # standard errors over seeds.
@@ -294,7 +293,7 @@ print("c, steps of the rise in standard errors:",
 assert np.all(steps("dropout")[:3] < -3)  # p = 0 -> 0.02 -> 0.04 -> 0.1
 assert np.all(steps("init_scale")[:2] > 3)  # c = 1 -> 3 -> 5
 
-# %% mystnb={"figure": {"caption": "Top: the grokking delay $t_\\mathrm{grok} - t_\\mathrm{fit}$ (epochs; mean and standard error over seeds) against the softmax inverse temperature $\\beta$, the weight decay, the initial scale $c$ and the dropout probability $p$ (width 48), the other settings at their defaults; open circles: no seed grokked, so there is no delay. Bottom: the rise of the test accuracy after $t_\\mathrm{fit}$, with the clock's threshold 0.1 (dashed) and its half and double (dotted). What to see: the delay grows with $\\beta$ and $c$ and falls with weight decay; where grokking switches off (no weight decay, $c = 1$, $p \\ge 0.04$) the rise falls to near zero, through intermediate values at $c = 3$ and $p = 0.02$.", "name": "fig-ising-sweeps"}} tags=["hide-input"]
+# %% mystnb={"figure": {"caption": "Top: the grokking delay $t_\\mathrm{grok} - t_\\mathrm{fit}$ (epochs; mean and standard error over seeds) against the softmax inverse temperature $\\beta$, the weight decay, the initial scale $c$ and the dropout probability $p$ (width 144), the other settings at their defaults; open circles: no seed grokked, so there is no delay. Bottom: the rise of the test accuracy after $t_\\mathrm{fit}$, with the clock's threshold 0.1 (dashed) and its half and double (dotted). What to see: the delay grows with $\\beta$, $c$ and the dropout probability and falls with weight decay; where grokking switches off (no weight decay, $c = 1$, $p \\ge 0.1$) the rise falls to near zero, through an intermediate value at $c = 3$.", "name": "fig-ising-sweeps"}} tags=["hide-input"]
 XLABELS = {"beta": "$\\beta$", "weight_decay": "weight decay ($10^{-4}$)",
            "init_scale": "$c$", "dropout": "dropout $p$ (%)"}
 LINTHRESH = {"beta": 0.25, "weight_decay": 2.5e-4, "dropout": 0.02}  # symlog axes
@@ -331,9 +330,6 @@ plt.show()
 # $c = 1$, no seed groks: the network generalises as it fits (0.796 on the
 # test set at $t_\text{fit}$, rising slowly to 0.819). Below, each step
 # between neighbouring values in standard errors, then the claims.
-# Dropout agrees with the paper too, even at width 48: at $p = 0.02$ every
-# seed still groks (later, and to a lower plateau); from $p = 0.04$ on, no
-# seed does, the test accuracy rising with the training accuracy instead.
 
 # %%
 def n_grokked(name: str) -> np.ndarray:
@@ -376,11 +372,48 @@ assert np.all(n_grokked("init_scale")[2:] == n_seeds("init_scale")[2:])
 assert end_to_end("init_scale", 2, -1) > 3
 assert np.all(steps("init_scale", delay)[2:] > -3)
 assert n_grokked("dropout")[0] == n_seeds("dropout")[0]  # p = 0 at width 144 groks
-assert np.all(n_grokked("dropout")[2:] == 0)  # p >= 0.04: none (the paper's Fig. 12)
+print("dropout claim fixed before the runs, no seed groks from p = 0.04 on:",
+      "holds" if np.all(n_grokked("dropout")[2:] == 0) else "FAILED",
+      "- seeds grokked per p:", n_grokked("dropout").tolist())
 c1 = {key: np.mean([run[key] for run in sweeps["init_scale"][1.0]])
       for key in ("test_at_fit", "t_fit", "test_plateau")}
 print(f"c = 1: test accuracy {c1['test_at_fit']:.3f} at t_fit = {c1['t_fit']:.0f}, "
       f"plateau {c1['test_plateau']:.3f}")
+
+# %% [markdown]
+# **Dropout is where we part from the paper.** Its Figs. 12-13 have
+# $p = 0.04$ already speed up generalisation and suppress grokking, at
+# width 144. Ours, at that width, still groks at $p = 0.04$ in every seed,
+# and *later* than without dropout; grokking switches off only between
+# $p = 0.04$ and $0.1$. At $p = 0.1$ and $0.2$ the training accuracy
+# (measured without dropout) needs several thousand epochs to fit and the
+# test accuracy rises with it, as the paper describes for $p > 0.05$.
+
+# %%
+for value, seeds in sweeps["dropout"].items():
+    grok, grok_error = mean_and_error([run["t_grok"] for run in seeds])
+    print(f"p = {value:<4g} t_fit {np.mean([run['t_fit'] for run in seeds]):6.0f}"
+          f"  t_grok {grok:6.0f} +- {grok_error:4.0f}"
+          f"  rise {np.round([rise(run) for run in seeds], 3).tolist()}")
+rise_004, error_004 = by_value("dropout")[2]
+assert n_grokked("dropout")[2] == n_seeds("dropout")[2]  # p = 0.04 groks in every seed
+assert rise_004 - 3 * error_004 > 0.1  # by more than the clock's threshold
+assert np.all(n_grokked("dropout")[3:] == 0)  # p >= 0.1: none
+
+# %% [markdown]
+# Without dropout the wide network groks sooner than the narrow one
+# ($t_\text{grok}$ about 11,900 against 16,100 at width 48) and to a higher
+# plateau (0.85 against 0.82). Dropout 0.02 and 0.04 push $t_\text{grok}$ to
+# about 15,750 and 20,500, while the rise after $t_\text{fit}$ shrinks only
+# from 0.29 to 0.22; at $p = 0.1$ it is 0.04. Two of the $p = 0.04$ seeds
+# settle at epoch 19,000, the third at 23,500, near the end of the run:
+# longer runs could only lengthen its delay. What could explain the
+# disagreement: the paper reads suppression off curves averaged over four
+# runs, and at $p = 0.04$ our test accuracy does start higher (0.64 at
+# $t_\text{fit}$ against 0.57 without dropout) but reaches its plateau
+# later; and the paper's network fits its training set later than ours
+# (the section on $t_\text{fit}$ below), so its dropout acts on a network in
+# another regime. Three seeds per value against the paper's four.
 
 # %% [markdown]
 # ## $\beta$ is a rescaling of the weights
@@ -578,12 +611,14 @@ def matches_paper_clock(seeds: list[dict]) -> bool:
 clock_rows = []
 for name, overrides in OPTIMIZER_SETTINGS.items():
     seeds = runs(**overrides)
-    fit, grok = ([run[key] for run in seeds] for key in ("t_fit", "t_grok"))
+    fitted = [run for run in seeds if run["train_acc"][-1] >= 0.99]
+    fit = [run["t_fit"] for run in fitted]  # the clock's t_fit of the seeds that fit
+    grok = [run["t_grok"] for run in seeds]
     clock_rows.append({
-        "setting": name, "seeds": len(seeds),
-        "final train": np.mean([run["train_acc"][-1] for run in seeds]),
-        "t_fit": f"{np.mean(fit):.0f} ({min(fit):.0f}-{max(fit):.0f})",
-        "test at t_fit": np.mean([run["test_at_fit"] for run in seeds]),
+        "setting": name, "seeds": len(seeds), "fitted": len(fitted),
+        "t_fit": f"{np.mean(fit):.0f} ({min(fit):.0f}-{max(fit):.0f})" if fit else "-",
+        "test at t_fit": (np.mean([run["test_at_fit"] for run in fitted])
+                          if fitted else np.nan),
         "grokked": f"{sum(map(grokked, seeds))} / {len(seeds)}",
         "t_grok": (f"{np.nanmean(grok):.0f}" if np.isfinite(grok).any() else "-"),
         "final test": np.mean([run["test_acc"][-1] for run in seeds]),
@@ -592,7 +627,24 @@ clock_table = pd.DataFrame(clock_rows).set_index("setting")
 clock_table.round(3)
 
 # %% [markdown]
-# CLOCK_VERDICT
+# No setting gives both of the paper's times. AdamW with the paper's decay
+# fits as early as Adam and never groks; SGD fits late or diverges and never
+# groks; RMSprop fits at about the same epoch as Adam and groks late or not
+# at all. The two other readings of $c \times U$ fail at the start: with
+# $U(0, 1)$ every weight is positive and the network never fits, and with
+# $U(-1, 1)$ it fits between 8,750 and 17,000 epochs, in or after the
+# paper's window, but its test accuracy stays at the level it had then, near
+# the paper's 0.55, and never rises. Only AdamW with a thousandfold decay
+# (0.5; the group's other paper uses 1) fits in the window, at 5,500-6,000,
+# but it does not grok as the paper's network does: its test accuracy climbs
+# steadily from the start and is already above 0.7 when the training set is
+# fitted, not 0.55, so the rise after $t_\text{fit}$ is about 0.1 and the
+# clock calls only three of five seeds grokked. The claim we fixed after
+# its first two seeds, that it matches the paper's clock, failed on the
+# other three. The default stays Adam with L2 and PyTorch's initialisation:
+# the paper's network fits later than ours for a reason none of these
+# readings finds (candidates not run here: another learning rate, or the
+# paper's own annealing schedule for the data, which it does not give).
 
 # %%
 adamw_strong = runs(optimizer="adamw", weight_decay=0.5)
@@ -663,10 +715,8 @@ assert np.all(np.diff(c_dips) >= 0) and c_dips[0] < c_dips[-1]
 # is half-way up. Is that a coincidence of one seed? Every archived run that
 # grokked gives one pair of times, measured with the book's one change-point
 # rule (`curves.transition_time`, half-way from $t_\text{fit}$ to the
-# plateau). The participation ratio is recorded every 500 epochs (every
-# 2,500 in the quick dropout runs), so its
-# time carries an interpolation error of a few hundred epochs (about a
-# thousand in the dropout runs).
+# plateau). The participation ratio is recorded every 500 epochs, so its
+# time carries an interpolation error of a few hundred epochs.
 
 # %%
 rows = []
@@ -738,7 +788,7 @@ assert interval.low > 0  # within a setting too: sparsifies earlier, generalises
 
 # %% [markdown]
 # Pooled over settings the rank correlation is 0.95; within a setting it is
-# 0.84 (95% interval 0.77-0.90), weaker but far from zero: in a setting
+# 0.77 (95% interval 0.63-0.85), weaker but far from zero: in a setting
 # whose seeds grok at different times, the seed whose weights sparsify
 # earlier also generalises earlier.
 
@@ -750,7 +800,7 @@ assert interval.low > 0  # within a setting too: sparsifies earlier, generalises
 # below half a snapshot spacing, +250 epochs.
 
 # %%
-paper_lag = lag[~halves.setting.str.startswith("dropout").to_numpy()]
+paper_lag = lag  # every archived run is at the paper's scale (the dropout runs too)
 lag_interval = stats.bootstrap((paper_lag,), np.median, n_resamples=2000,
                                random_state=0).confidence_interval
 print(f"{len(paper_lag)} paper-scale runs: median lag {np.median(paper_lag):+.0f} "
@@ -1071,10 +1121,11 @@ assert abs(crossings.mean() / T_c - 1) < 0.05
 # | $\beta$ against $c = 7\beta^{1/5}$, run against run | (not asked) | exact map with $\eta$, $\lambda$ rescaled; with $c$ alone the delays agree within 0.81 s.e. for $\beta \le 2$, 2.01 s.e. at $\beta = 4$ | new |
 # | delay against weight decay | shorter for more; none: no generalisation | 16,600 ($2.5 \times 10^{-4}$) to 11,300 ($2 \times 10^{-3}$); 0 of 5 generalise without | reproduced |
 # | delay against $c$ | longer for larger; $c = 1$: no grokking | 6,250 ($c = 3$) to 17,550 ($c = 9$); $c = 1$: 0.801 at $t_\text{fit}$ already, 0 of 5 grok | reproduced |
-# | dropout | $p = 0.04$ suppresses grokking (width 144) | width 48, 20,000 epochs: rise 0.27 / 0.14 / 0.05 / 0.00 / 0.00 for $p$ = 0 / 0.02 / 0.04 / 0.1 / 0.2 | partly (width 48, not 144) |
+# | dropout (width 144) | $p = 0.04$ suppresses grokking | rise 0.29 / 0.24 / 0.22 / 0.04 / -0.03 and $t_\text{grok}$ 11,900 / 15,750 / 20,500 / - / - for $p$ = 0 / 0.02 / 0.04 / 0.1 / 0.2 (3 seeds) | partly: suppressed from 0.1, delayed at 0.04 |
+# | $t_\text{fit}$ gap: optimizer, reading of $c \times U$ | not named / "$c \times U$" | none of six alternatives fits at 5,000-10,000 and groks at ~17,000; AdamW with decay 0.5 fits at 5,750 but starts at test 0.71 and 3 of 5 grok | not reproduced |
 # | confidence dip | earlier for lower $\beta$ | epoch 8,500 ($\beta = 0.25$) to 16,000 ($\beta = 4$) | reproduced |
 # | sparsity after $t_\text{grok}$ | flat (Fig. 10) | rises +0.026 / +0.253 / +0.182 after $t_\text{grok}$, levels off by epoch 25,000 | partly: flat at the end, not from the plateau on |
-# | participation ratio vs test accuracy, half-way times | (one run, chapter 2) | Spearman 0.95 pooled, 0.84 [0.77, 0.90] within settings; lag +258 [-17, +578] epochs | new |
+# | participation ratio vs test accuracy, half-way times | (one run, chapter 2) | Spearman 0.95 pooled, 0.77 [0.63, 0.85] within settings; lag +209 [-57, +522] epochs | new |
 # | gradient PCA count | rises during grokking | rises 1.3-2.7x with and without weight decay; falls to 8-12% of its peak only with it | partly: the rise is not specific to grokking |
 # | test configurations seen in training | (not discussed) | 3.1%, predicted 3.1% from $g(E)$ | new |
 # | phase task | $T_c$ within ~1% (Carrasquilla and Melko, larger lattices) | 20,000 epochs, 5 seeds: no grokking; test plateau 0.881, below the $|m|$ classifier's 0.918; crossing at 2.199, 3.1% below $T_c$ ($L = 8$) | new |
@@ -1088,8 +1139,11 @@ assert abs(crossings.mean() / T_c - 1) < 0.05
 #   at $\beta = 1$ with $c$, the learning rate and the weight decay rescaled,
 #   and in practice $c = 7\beta^{1/5}$ alone reproduces the delay.
 # - Grokking switches off only at the ends of the ranges (no weight decay,
-#   $c = 1$, dropout from 0.04), through intermediate rises at $c = 3$ and
-#   $p = 0.02$ where "grokked or not" depends on the threshold.
+#   $c = 1$, dropout from 0.1), through an intermediate rise at $c = 3$
+#   where "grokked or not" depends on the threshold. Dropout 0.04, which
+#   the paper finds suppresses grokking, delays it here.
+# - No other optimizer or reading of "$c \times U$" gives the paper's late
+#   $t_\text{fit}$ together with its $t_\text{grok}$.
 # - Sparsification keeps time with generalisation across settings and,
 #   more weakly, within a setting (neither clearly first); unlike the
 #   paper's Fig. 10 it goes on after the test accuracy has settled, and
