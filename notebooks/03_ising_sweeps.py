@@ -601,7 +601,8 @@ OPTIMIZER_SETTINGS = {
 
 
 def matches_paper_clock(seeds: list[dict]) -> bool:
-    """Every seed groks, mean t_fit in [5,000, 10,000], t_grok within 1,000 + 3 s.e. of 17,000."""
+    """Every seed groks, mean t_fit in [5,000, 10,000], and mean t_grok within
+    1,000 + 3 standard errors of 17,000: the paper's clock."""
     (fit, _), (grok, grok_error) = (mean_and_error([run[key] for run in seeds])
                                    for key in ("t_fit", "t_grok"))
     return (all(map(grokked, seeds)) and 5_000 <= fit <= 10_000
