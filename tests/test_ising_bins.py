@@ -180,6 +180,7 @@ def test_sweep_config_at_each_scale():
     assert ising_bins.sweep_config("beta", 0.5) == {"beta": 0.5}
     assert ising_bins.sweep_config("beta", 4.0) == {"n_epochs": 40_000, "beta": 4.0}
     assert ising_bins.sweep_config("dropout", 0.1) == {"width": 144, "dropout": 0.1}
+    assert ising_bins.sweep_config("dropout", 0.04) == {"width": 144, "n_epochs": 40_000, "dropout": 0.04}
     for name, (key, values, _) in ising_bins.SWEEPS.items():  # every long run is a swept value
         assert set(ising_bins.PAPER_LONG_RUNS.get(name, [])) <= set(values)
     with pytest.raises(ValueError, match="name"):
