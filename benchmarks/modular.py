@@ -21,7 +21,7 @@ printed because on a shared machine both times inflate.
 Then the time per full-batch training step (through ``grokbook.training.train``,
 one thread, evaluation excluded) of Nanda et al.'s one-layer transformer
 (``tasks.modular_transformer``: p = 113, width 128/512 and 30% of the table, their
-size; p = 59 at half their width on 50% of the table, the book's archived runs) beside the MLP's, and the transformer's
+size, chapter 0's main runs; p = 59 at half their width on 50% of the table, its fraction sweep) beside the MLP's, and the transformer's
 last-position forward against the literal three-position one
 (``ModularTransformer.forward_full``, what their code computes).
 """

@@ -765,15 +765,13 @@ ca_runs = {
 }
 ca = ca_runs[0]
 
-# %% tags=["hide-input"]
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["hide-input", "nbval-ignore-output"]
 print(
     "wall time of the three runs: "
     f"{sum(run['wall_time'] for run in ca_runs.values()):.0f} s"
 )
 
-# %% mystnb={"figure": {"caption": "Rule 30 ($j = 2$) learned by the tensor network, seed 0, $d = 10$. Top: per-cell accuracy on the training windows, on held-out strings of 8 cells and on long strings of 200 cells, every 10 epochs. Bottom: the effective dimension $e^S$ of the left environments. Vertical lines: $t_{99}$ (dotted), $t_{dim}$ (dashed), $t_{long}$ (solid). What to see: the long strings stay at chance long after the windows are fitted, the effective dimension falls before they rise, and the long-string accuracy collapses briefly after grokking.", "name": "fig-rules-rule30-curves"}} tags=["hide-input"]
-# NBVAL_IGNORE_OUTPUT
+# %% mystnb={"figure": {"caption": "Rule 30 ($j = 2$) learned by the tensor network, seed 0, $d = 10$. Top: per-cell accuracy on the training windows, on held-out strings of 8 cells and on long strings of 200 cells, every 10 epochs. Bottom: the effective dimension $e^S$ of the left environments. Vertical lines: $t_{99}$ (dotted), $t_{dim}$ (dashed), $t_{long}$ (solid). What to see: the long strings stay at chance long after the windows are fitted, the effective dimension falls before they rise, and the long-string accuracy collapses briefly after grokking.", "name": "fig-rules-rule30-curves"}} tags=["hide-input", "nbval-ignore-output"]
 t_99, t_long, t_dim = ca["t_99"], ca["t_long"], ca["t_dimension"]
 epochs_ca = ca["epochs"]
 fig, (ax_acc, ax_dim) = plt.subplots(2, 1, figsize=(7, 5.5), sharex=True)
@@ -798,7 +796,12 @@ ax_acc.legend(loc="center right", fontsize=8)
 ax_dim.set(xlabel="epoch", ylabel=r"effective dimension $e^S$")
 plt.show()
 
-at = lambda key, t: float(np.interp(t, epochs_ca, ca[key]))  # noqa: E731
+
+def at(key, t):
+    """Value of curve ``key`` at epoch ``t``."""
+    return float(np.interp(t, epochs_ca, ca[key]))
+
+
 final_long = ca["test_acc"][-int(round(automata.TAIL * epochs_ca.size)) :].mean()
 print(
     f"training windows fitted (accuracy >= 0.99) at t_99 = {t_99:.0f}: held-out 8-cell "
@@ -856,8 +859,7 @@ assert at("test_acc", t_dim) < 0.6
 # run for that reason; a section below finds the cause). The seeds do not all
 # behave like this one:
 
-# %% tags=["hide-input"]
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["hide-input", "nbval-ignore-output"]
 print(
     f"{'seed':>4} {'t_99':>6} {'t_dim':>6} {'t_long':>7} {'long acc at t_99':>18} "
     f"{'final long acc':>15}"
@@ -986,8 +988,7 @@ n_collapses = {
     for name, runs in read_outs.items()
 }
 
-# %% mystnb={"figure": {"caption": "What ends the collapses: seeds 0-2 (columns) of the rule-30 network ($d = 10$, $j = 2$, AdamW, learning rate 0.01, weight decay 0.1), long-string accuracy (colour) and training-window accuracy (grey) every 10 epochs, with the logistic loss of the unbounded logit (top row, the runs above) and with the authors' bounded read-out and squared-error loss (bottom row). What to see: repeated drops after the long strings are learned in the top row, one in the bottom row (seed 2), and the training windows fitted throughout.", "name": "fig-rules-collapses"}} tags=["hide-input"]
-# NBVAL_IGNORE_OUTPUT
+# %% mystnb={"figure": {"caption": "What ends the collapses: seeds 0-2 (columns) of the rule-30 network ($d = 10$, $j = 2$, AdamW, learning rate 0.01, weight decay 0.1), long-string accuracy (colour) and training-window accuracy (grey) every 10 epochs, with the logistic loss of the unbounded logit (top row, the runs above) and with the authors' bounded read-out and squared-error loss (bottom row). What to see: repeated drops after the long strings are learned in the top row, one in the bottom row (seed 2), and the training windows fitted throughout.", "name": "fig-rules-collapses"}} tags=["hide-input", "nbval-ignore-output"]
 fig, axes = plt.subplots(2, 3, figsize=(10, 4.5), sharex=True, sharey=True)
 for row, ((name, runs), color) in enumerate(zip(read_outs.items(), COLORS[1:])):
     for seed, run in runs.items():
@@ -1164,8 +1165,7 @@ fits = {
     for clock in ("t_zero", "gen_epoch")
 }
 
-# %% tags=["hide-input"]
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["hide-input", "nbval-ignore-output"]
 for name, changes in [("frozen A, d = 2", FROZEN)] + [
     (name, {**FULL, **changes}) for name, changes in GROUPS.items()
 ]:

@@ -329,8 +329,7 @@ assert null["barabasi_albert"].low > 1
 # from the command line one seed (all eight widths) per stored result:
 # `grokbook run dimension --seeds 6` (`tasks.xor.run_config`).
 
-# %% tags=["hide-input"]
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["hide-input", "nbval-ignore-output"]
 start = time.perf_counter()
 runs = xor.run_xor(config, progress=False)
 n_runs = len(config.widths) * config.n_seeds
@@ -972,8 +971,7 @@ assert dip["starting count $n_0$"].high[bottom] < 1
 # the paper calls the "shadow probe"; AdamW's weight decay is not part of
 # it). The probe is the XOR section's default, unchanged.
 
-# %% tags=["hide-input"]
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["hide-input", "nbval-ignore-output"]
 MODULAR = {"p": 23, "n_epochs": 300, "eval_every": 6}  # evaluated at every snapshot
 MODULAR_WIDTHS, MODULAR_SEEDS = (64, 96, 128, 192, 256), range(4)
 GROUPS = {
