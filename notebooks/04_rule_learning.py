@@ -1256,22 +1256,20 @@ assert frozen_delay["grokked"].mean() > 0.5  # most read-outs learn within 200 e
 # shorter windows the network can fit the training strings without the rule,
 # as in the single runs above.
 #
-# **Scale.** Each archived group is 16 networks (2 blocks of 8), not the 48 the
-# plan asked for: a group of 16 took 9 and 33 CPU-minutes (the logistic and the
-# authors' read-out; single-threaded blocks on shared cores whose load varied
-# fourfold). The L2 and L1 groups were still being computed when this was
-# written; the cells below read whichever groups are archived.
+# **Scale.** Each group is 48 networks (6 blocks of 8, a seed per block),
+# computed with `grokbook run` and archived from clean commits: 21-46
+# CPU-minutes per group on one core (the commands are printed below).
 #
 # Before reading these runs we fixed four claims for every group, from the
 # paper and from what the plan asks of a decisive measurement:
 # (a) the model groks with a delay: among the networks that reach both
 # `train_epoch` and `gen_epoch`, the second comes later more often than a coin
-# would give (one-sided sign test, $p < 0.05$); (b) at least half of the 16
+# would give (one-sided sign test, $p < 0.05$); (b) at least half of the
 # networks reach `gen_epoch` within 1,000 epochs; (c) the paper's $\nu$ lies in
 # our 95% interval, for both clocks $t_c$; (d) that interval is narrower than
 # $2.5 - 0.7 = 1.8$, so that it could tell the paper's groups apart.
 
-# %% mystnb={"figure": {"caption": "The full rule-30 model ($d = 10$, $j = 2$) under the authors' protocol, 16 networks per archived group. Top: per-cell error on 256 test strings of 1,000 cells (median over networks, band: quartiles) and on the training windows (grey), against the epoch. Bottom: `gen_epoch` against `train_epoch`, one point per network (networks that never reach `gen_epoch` are drawn at the top edge). What to see: the training windows are fitted long before the test strings are learned, and many networks never learn them.", "name": "fig-rules-full-protocol"}} tags=["hide-input"]
+# %% mystnb={"figure": {"caption": "The full rule-30 model ($d = 10$, $j = 2$) under the authors' protocol, 48 networks per group. Top: per-cell error on 256 test strings of 1,000 cells (median over networks, band: quartiles) and on the training windows (grey), against the epoch. Bottom: `gen_epoch` against `train_epoch`, one point per network (networks that never reach `gen_epoch` are drawn at the top edge). What to see: the training windows are fitted long before the test strings are learned; without regularisation most networks never learn them, with L2 or L1 almost all do.", "name": "fig-rules-full-protocol"}} tags=["hide-input"]
 full_names = list(GROUPS)
 fig, axes = plt.subplots(
     2, len(full_names), figsize=(3.4 * len(full_names), 6), squeeze=False
@@ -1320,15 +1318,19 @@ for name in full_names:
     )
 
 # %%
-assert all(groups[name]["train_epoch"].size == 16 for name in GROUPS)  # not 48
 PAPER_NU_FULL = {"Adam": 2.5, "Adam + L2": 0.9, "Adam + L1": 0.7}  # the paper's
 claims = {}  # the claims (a)-(d) fixed before the runs were read
 for name in GROUPS:
     dl = delay[name]
     later = dl["protocol"] > 0
     claims[name] = {
+        "networks": dl["grokked"].size,
         "(a) sign test p": round(stats.binom.sf(later.sum() - 1, later.size, 0.5), 4),
         "(b) reach gen_epoch": round(dl["grokked"].mean(), 3),
+        "(b) 95% interval": "[{:.2f}, {:.2f}]".format(
+            *stats.binomtest(int(dl["grokked"].sum()), dl["grokked"].size)
+            .proportion_ci(method="exact")
+        ),
     }
     paper = PAPER_NU_FULL[name.split(",")[0]]  # the logistic read-out: Adam's value
     for clock in ("t_zero", "gen_epoch"):
@@ -1340,35 +1342,55 @@ for name in GROUPS:
 pd.DataFrame(claims).T
 
 # %%
-# (a) holds for both read-outs: each network that reaches gen_epoch does so later
-assert claims["Adam"]["(a) sign test p"] < 0.05
-assert claims["Adam, logistic read-out"]["(a) sign test p"] < 0.05
-# (b) holds for the logistic read-out; for the authors' it failed (see the text)
-assert claims["Adam, logistic read-out"]["(b) reach gen_epoch"] >= 0.5
+reached = [delay[name]["grokked"] for name in ("Adam", "Adam, logistic read-out")]
+read_outs_table = [[g.sum(), g.size - g.sum()] for g in reached]
+print(
+    "reach gen_epoch, authors' against logistic read-out: "
+    f"{reached[0].sum()} / {reached[0].size} against {reached[1].sum()} / "
+    f"{reached[1].size}, Fisher's exact test p = "
+    f"{stats.fisher_exact(read_outs_table).pvalue:.3f}"
+)
+
+# %%
+def verdicts(name: str) -> dict:
+    """Claims (a)-(d) of one group: True where it holds, by the thresholds above."""
+    c = claims[name]
+    out = {"(a)": c["(a) sign test p"] < 0.05, "(b)": c["(b) reach gen_epoch"] >= 0.5}
+    for clock in ("t_zero", "gen_epoch"):  # no fit (< 3 runs aligned) counts as failed
+        out[f"(c) {clock}"] = c.get(f"(c) {clock}: paper inside", False)
+        out[f"(d) {clock}"] = c.get(f"(d) {clock}: width", np.inf) < 1.8
+    return out
+
+
+verdict_table = pd.DataFrame({name: verdicts(name) for name in GROUPS}).T
+verdict_table.replace({True: "holds", False: "FAILED"})
+
+# %%
+held = verdict_table
+assert held["(a)"].all()  # every group groks with a delay (sign test)
+assert held.loc[["Adam + L2", "Adam + L1"], "(b)"].all()  # most networks learn
+assert held.loc["Adam", ["(c) t_zero", "(c) gen_epoch", "(d) gen_epoch"]].all()
+assert held.loc["Adam + L1", ["(c) t_zero", "(c) gen_epoch"]].all()
+assert held.loc[["Adam + L2", "Adam + L1"], ["(d) t_zero", "(d) gen_epoch"]].all().all()
 
 # %% [markdown]
-# **The full model groks, with a delay, in a minority of the networks with the
-# authors' read-out.** 15 of 16 networks fit the training windows
-# (`train_epoch` median 174), but only 5 pass the domain size 0.99 on the test
-# strings within 1,000 epochs, so claim (b) failed: 5 of 16, 95% interval
-# 0.11-0.59 for the fraction (Clopper-Pearson), which does not decide whether
-# it is below one half. Three more learn the rule to a per-cell error of about
-# 0.1% without passing 0.99 (a few wrong cells in 256,000 are enough to keep the
-# domain size down), and 8 stay at chance (per-cell error about 0.5). The 5
-# that pass do so 38-262 epochs after `train_epoch` (median 114), every one of
-# them later: claim (a) holds (5 of 5, $p = 0.03$). The book's clock, where it
-# times a rise of the test accuracy after $t_{\rm fit}$ (4 networks), gives
-# $t_{\rm grok} - t_{\rm fit}$ with median 187 epochs.
-#
-# With the logistic read-out 9 of 16 pass `gen_epoch` (claim (b) holds), every
-# one later than `train_epoch` (median delay 132 epochs, range 20-636; claim (a)
-# holds, $p = 0.002$); the clock's delay has median 140 over 5 networks. Of the
-# 10 logistic networks that bring the per-cell error below 1% at some epoch,
-# only 5 keep it there over the last 250 epochs: the collapses of the single
-# runs above. So both read-outs grok at $d = 10$ with windows of 5-8 cells. The
-# logistic one does so in more networks here (9 against 5 of 16), but at 16
-# networks a group that difference is not significant (Fisher's exact test,
-# $p = 0.29$); the plan's 48 would be needed to decide it.
+# **The full model groks with a delay in every group, and regularisation
+# makes most networks learn the rule.** In every group each network that
+# passes the domain size 0.99 on the 1,000-cell test strings does so
+# after it passed it on the training windows (claim (a), sign test
+# $p < 10^{-4}$). Without regularisation the two read-outs fit the windows
+# (46 and 47 of 48 networks) but fewer than half learn the rule within
+# 1,000 epochs: 17 of 48 with the authors' read-out (95% interval
+# 0.22-0.51), 21 with the logistic one (0.29-0.59); claim (b) FAILED for
+# both, and the read-outs do not differ (Fisher's exact test $p = 0.53$).
+# With L2 (0.001) 46 of 48 reach `gen_epoch`, with L1 (0.0001) 42: weight
+# decay of either kind turns a minority into almost all. The delay
+# `gen_epoch` $-$ `train_epoch` has median 98 epochs with Adam alone, 133
+# with L2 and 264 with L1 (ranges up to 600-800). The book's clock, which
+# asks for a rise of the mean test accuracy that settles, times far fewer
+# networks: most that learn the rule do so by a jump from chance that
+# comes back down now and then (the collapses above): 9 to 29 networks per
+# group keep the per-cell error below 1% over the last 250 epochs.
 #
 # **The exponent.** $\nu$ with $t_c = t_0$ (first error-free epoch) and with
 # $t_c$ = `gen_epoch`, next to the paper's values and the median delay of the
@@ -1447,43 +1469,40 @@ assert frozen_fit.ci[1] < paper_nu["frozen A, d = 2"][0]  # below the paper's ra
 # windows are.
 
 # %%
-for clock in ("t_zero", "gen_epoch"):
-    fit = fits[("Adam", clock)]  # the authors' read-out: the paper's set-up
-    assert fit.ci[0] <= PAPER_NU_FULL["Adam"] <= fit.ci[1]  # (c) holds
-    assert fit.ci[1] - fit.ci[0] > 1.8  # (d) failed: it cannot tell 0.9 from 2.5
-    fit = fits[("Adam, logistic read-out", clock)]
-    assert fit.ci[1] < PAPER_NU_FULL["Adam"]  # (c) failed, clearly: far below 2.5
-    assert fit.ci[1] - fit.ci[0] < 1.8  # (d) holds
-for name in ("Adam + L2", "Adam + L1"):  # not archived when this was written: the
-    if name in GROUPS:  # same claims, fixed before their runs had finished
-        assert claims[name]["(a) sign test p"] < 0.05
-        assert claims[name]["(b) reach gen_epoch"] >= 0.5
-        for clock in ("t_zero", "gen_epoch"):  # no fit (< 3 runs) counts as failed
-            assert claims[name].get(f"(c) {clock}: paper inside", False)
-            assert claims[name].get(f"(d) {clock}: width", np.inf) < 1.8
+adam, l2, l1 = (
+    fits[(name, "gen_epoch")] for name in ("Adam", "Adam + L2", "Adam + L1")
+)
+print(
+    "t_c = gen_epoch: Adam's interval starts at "
+    f"{adam.ci[0]:.2f}; L2's ends at {l2.ci[1]:.2f}, L1's at {l1.ci[1]:.2f}"
+)
+assert adam.ci[0] > max(l2.ci[1], l1.ci[1])  # Adam alone: the larger exponent
+logistic = fits[("Adam, logistic read-out", "gen_epoch")]
+assert logistic.ci[1] < PAPER_NU_FULL["Adam"]  # not the paper's read-out: far below
 
 # %% [markdown]
-# **The full model's exponent is not decided at 16 networks.** With the authors'
-# read-out only 5 networks reach `gen_epoch` late enough to be aligned (at
-# epoch 128 or later, twice the window), and their exponent is
-# $\nu \approx 2.3$ with $t_c$ = `gen_epoch` (95% interval 0.85-3.07) and
-# $\approx 1.9$ with $t_c = t_0$ (0.10-3.72). Both intervals contain the paper's
-# 2.5 (claim (c) holds), but both are wider than 1.8 (claim (d) failed): they
-# also contain the paper's 0.9 for L2, so they do not show that Adam alone has
-# the larger exponent. The logistic read-out, which the paper did not use, gives
-# $\nu \approx 0.2$ over 8 networks with either clock (intervals ending at 0.75
-# and 0.65): far below 2.5 (claim (c) failed), and the two read-outs learn
-# differently. With the authors' read-out the per-cell test error is already
-# of order $10^{-3}$ some 60 epochs before $t_c$ and dies away smoothly; with
-# the logistic one, in most of the 8 networks it swings about chance (0.1-0.7
-# per cell) until the last few epochs and then drops to zero: an abrupt
-# transition at this resolution, which a power law over $s$ fits with a small
-# slope. The
-# L2 and L1 groups, whose exponents the paper puts at 0.9 and 0.7, were not in
-# the archive when this was written. What could narrow the intervals: more
-# networks (the plan's 48 per group would give about 15 aligned ones with the
-# authors' read-out, at the rate seen here), and a longer run, since 3 of 16 had
-# learned the rule without yet passing 0.99 at epoch 1,000.
+# **Adam alone has the larger exponent, as in the paper; with L2 ours is
+# half the paper's.** With the authors' read-out and $t_c$ = `gen_epoch`,
+# 14 networks reach it late enough to be aligned (at epoch 128 or later,
+# twice the window $s = 1$-64, 1.8 decades) and give $
+# u pprox 2.2$,
+# 95% interval 1.13-2.81: it contains the paper's 2.5 and is narrower than
+# the 1.8 fixed beforehand (claims (c) and (d) hold); with $t_c = t_0$ the
+# same networks give 2.8 (1.09-3.89, wider than 1.8: (d) FAILED). L2 gives
+# 0.39 (0.23-0.62) over 34 networks and L1 0.43 (0.19-0.93) over 38, with
+# `gen_epoch`; both intervals end below Adam's, so the exponents are told
+# apart, the paper's ordering. L1's contains the paper's 0.7; L2's does not
+# contain its 0.9 with either clock (claim (c) FAILED for L2). L1 and L2 are
+# not told apart from each other (nor are the paper's 0.7 and 0.9 far
+# apart). What could explain the L2 value: the paper does not state its L2
+# and L1 strengths or its windows (we chose 0.001 and 0.0001, and windows
+# of 5-8 cells, the shortest that gave a delay), and with L2 almost every network
+# learns, so the aligned set includes the fast learners that Adam alone
+# never aligns. The logistic read-out, which the paper did not use, gives
+# 0.34 (0.07-0.69): an abrupt drop from about chance in the last few epochs,
+# which a power law over $s$ fits with a small slope. All exponents are
+# measured where the delay is real: median `gen_epoch` $-$ `train_epoch`
+# of the aligned networks 107 (Adam), 182 (L2) and 315 (L1) epochs.
 
 # %% [markdown]
 # ## How the solvable models of grokking compare
@@ -1514,15 +1533,14 @@ for name in ("Adam + L2", "Adam + L1"):  # not archived when this was written: t
 # | collapses after grokking | | 11 in 3 seeds with the logistic loss, 1 with the authors' bounded read-out and squared error, which all end learned: mainly the unbounded logit | not in the paper |
 # | rule-30 $\nu$, frozen attention $d = 2$ | 0.75-0.86 (random frozen attention) | 0.47, 95% interval [0.39, 0.54]: 134 of 256 read-outs of the authors' hand-made tensor, $t_c = t_0 =$ `gen_epoch`, $s = 1$-32 epochs | not reproduced ($d = 2$, hand-made, not random, attention) |
 # | rule-30 delay, frozen attention $d = 2$ | | `gen_epoch` $-$ `train_epoch` $= 0$ for all 170 read-outs that learn within 200 epochs | not in the paper (no delay to measure) |
-# | rule-30 grokking delay, full model ($d = 10$, $j = 2$, Adam, authors' protocol) | | authors' read-out: 5 of 16 networks reach `gen_epoch`, all after `train_epoch` (median 114 epochs; clock: $t_{\rm grok} - t_{\rm fit}$ median 187 over 4); logistic read-out: 9 of 16, median 132 (clock: 140 over 5) | groks with a delay (sign test); fewer than half with the authors' read-out; 16 networks per group, not 48 |
-# | rule-30 $\nu$, full model: Adam / + L2 / + L1 | ~2.5 / ~0.9 / ~0.7 | Adam (authors' read-out, 5 networks aligned): 2.3, 95% interval [0.85, 3.07] ($t_c$ = `gen_epoch`), 1.9 [0.10, 3.72] ($t_c = t_0$); L2, L1: not archived yet | Adam: consistent with 2.5 but undecided (the intervals contain 0.9 too; 16 networks, not 48); L2, L1 pending |
-# | rule-30 $\nu$, full model, Adam with the logistic read-out | | 0.23 [-0.06, 0.75] ($t_c$ = `gen_epoch`), 0.13 [-0.06, 0.65] ($t_c = t_0$), 8 networks: an abrupt drop from about chance | not the paper's read-out; far below its 2.5 |
-# | which read-out learns rule 30 ($d = 10$) | | AdamW, 3 seeds: both, only the bounded one keeps it to the end; Adam, authors' protocol, 16 networks each: both grok (5 and 9 of 16 reach `gen_epoch`, not significantly different) | not in the paper |
+# | rule-30 grokking delay, full model ($d = 10$, $j = 2$, authors' protocol, 48 networks per group) | | networks reaching `gen_epoch`, all after `train_epoch`: Adam 17 of 48 (authors' read-out), 21 (logistic), + L2 46, + L1 42; median `gen_epoch` $-$ `train_epoch` 98 / 132 / 133 / 264 epochs | groks with a delay in every group (sign test); fewer than half without regularisation, almost all with it |
+# | rule-30 $\nu$, full model: Adam / + L2 / + L1 | ~2.5 / ~0.9 / ~0.7 | $t_c$ = `gen_epoch`, 95% intervals: 2.24 [1.13, 2.81] / 0.39 [0.23, 0.62] / 0.43 [0.19, 0.93] (14 / 34 / 38 networks aligned, median delays 107 / 182 / 315 epochs); $t_c = t_0$: 2.80 [1.09, 3.89] / 0.46 [0.23, 0.79] / 0.55 [0.21, 1.21] | partly: Adam and L1 reproduced, Adam's exponent the larger (intervals apart); L2 half the paper's 0.9 |
+# | rule-30 $\nu$, full model, Adam with the logistic read-out | | 0.34 [0.07, 0.69] ($t_c$ = `gen_epoch`), 0.33 [-0.02, 0.93] ($t_c = t_0$), 19 networks: an abrupt drop from about chance | not the paper's read-out; far below its 2.5 |
+# | which read-out learns rule 30 ($d = 10$) | | AdamW, 3 seeds: both, only the bounded one keeps it to the end; Adam, authors' protocol, 48 networks each: both grok, 17 and 21 of 48 reach `gen_epoch` (Fisher's exact test $p = 0.53$) | not in the paper |
 #
-# Not done in this chapter: the full-model ensembles at the plan's scale (48
-# networks per group, and at the authors' $d = 40$), the L2 and L1 groups (being
-# computed when this was written), and the effective dimension over seeds
-# without weight decay; they need more CPU time than this machine had.
+# Not done in this chapter: the full model at the authors' $d = 40$, and
+# runs longer than 1,000 epochs (with Adam alone more networks end with a
+# per-cell test error below 1%, 22, than pass the domain size 0.99, 17).
 #
 # ## Exercises
 #
