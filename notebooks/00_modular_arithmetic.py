@@ -898,7 +898,14 @@ for f, values in tf_fraction_decades.items():
         f"transformer, p = 59, at {f:.0%}: "
         f"log10(t_grok / t_fit) = {np.round(values, 2)}"
     )
-paper_fraction = {tf_config["train_fraction"]: tf_times["t_loss_01"]}
+paper_size = {k: v for k, v in PAPER_CONFIG.items() if k != "train_fraction"}
+paper_fraction = {}  # their size, every archived fraction
+for r in TRANSFORMER:
+    if {k: v for k, v in r.config.items() if k != "train_fraction"} == paper_size:
+        paper_fraction.setdefault(r.config["train_fraction"], []).append(
+            r.payload["t_loss_01"]
+        )
+paper_fraction = {f: np.array(v) for f, v in sorted(paper_fraction.items())}
 print(
     f"{'fraction':>8} | {'Nanda et al., p=113':>19} | {'ours, p=113':>17} | "
     f"{'ours, p=59: loss < 0.1':>22} | {'MLP, p=97: t_99':>15}"
@@ -936,13 +943,14 @@ ax.plot(
     label="transformer, p = 59, half width: test loss < 0.1",
 )
 for f, values in paper_fraction.items():
-    ax.plot(
-        np.full(values.size, f),
-        values,
-        "D",
-        color=COLORS[4],
-        label="transformer, p = 113, their size: test loss < 0.1",
-    )
+    ax.plot(np.full(values.size, f), values, "D", color=COLORS[4], alpha=0.8)
+ax.plot(
+    list(paper_fraction),
+    [np.median(v) for v in paper_fraction.values()],
+    "-",
+    color=COLORS[4],
+    label="transformer, p = 113, their size: test loss < 0.1",
+)
 ax.plot(
     fractions,
     medians,
@@ -956,6 +964,15 @@ plt.show()
 
 # %%
 assert nanda_span / 3 < tf_span < 3 * nanda_span  # the transformer: as steep as theirs
+paper_span = np.mean(paper_fraction[0.4]) / np.mean(paper_fraction[0.7])
+paper_ratios = {f: np.mean(v) / nanda[f] for f, v in paper_fraction.items()}
+print(
+    f"their size: steps at 40% / 70% {paper_span:.1f} (Nanda et al. {nanda_span:.1f}); "
+    "mean / theirs at each fraction:",
+    {f"{f:.0%}": round(ratio, 2) for f, ratio in paper_ratios.items()},
+)
+assert nanda_span / 3 < paper_span < 3 * nanda_span  # their size: as steep as theirs
+assert all(0.5 < ratio < 2 for ratio in paper_ratios.values())  # each within 2x
 assert mlp_span < nanda_span / 3  # the quadratic network: much flatter
 
 # %% [markdown]
