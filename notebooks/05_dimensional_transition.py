@@ -998,7 +998,7 @@ print(f"{n_runs} runs in {time.perf_counter() - start:.0f} s")
 # times, the four seeds are redrawn with replacement (the same draw for both
 # groups, which share seeds) and the bands and separations recomputed.
 
-# %%
+# %% tags=["hide-input"]
 modular_N = np.array([g.shape[-1] for g in next(iter(modular_runs.values()))[1]])
 modular_epochs = np.linspace(0, MODULAR["n_epochs"], 51).round()  # = evaluation epochs
 modular_graphs = probes.scale_graphs(modular_N)
