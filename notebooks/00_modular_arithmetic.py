@@ -935,24 +935,14 @@ ax.plot(
     color=COLORS[3],
     label="Nanda et al., p = 113: test loss < 0.1",
 )
-for f, values in tf_fraction.items():
-    ax.plot(np.full(values.size, f), values, "^", color=COLORS[2], alpha=0.8)
-ax.plot(
-    list(tf_fraction),
-    [np.median(v) for v in tf_fraction.values()],
-    "-",
-    color=COLORS[2],
-    label="transformer, p = 59, half width: test loss < 0.1",
-)
-for f, values in paper_fraction.items():
-    ax.plot(np.full(values.size, f), values, "D", color=COLORS[4], alpha=0.8)
-ax.plot(
-    list(paper_fraction),
-    [np.median(v) for v in paper_fraction.values()],
-    "-",
-    color=COLORS[4],
-    label="transformer, p = 113, their size: test loss < 0.1",
-)
+for steps, marker, color, name in [
+    (tf_fraction, "^", COLORS[2], "p = 59, half width"),
+    (paper_fraction, "D", COLORS[4], "p = 113, their size"),
+]:
+    for f, values in steps.items():
+        ax.plot(np.full(values.size, f), values, marker, color=color, alpha=0.8)
+    medians_of = [np.median(v) for v in steps.values()]
+    ax.plot(list(steps), medians_of, "-", color=color, label=f"transformer, {name}")
 ax.plot(
     fractions,
     medians,
