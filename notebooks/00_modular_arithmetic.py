@@ -630,7 +630,9 @@ print(
     "while memorising"
 )
 initial_test_loss = np.array([run["test_loss"][0] for run in tf])
-NANDA_LOSS_01_AT_30 = 7927  # Nanda et al.: first epoch with test loss < 0.1, 30%
+# Nanda et al.'s table: first epoch with test loss < 0.1, by training fraction
+nanda = {0.9: 242, 0.7: 216, 0.5: 950, 0.4: 3101, 0.3: 7927, 0.25: 21833}
+NANDA_LOSS_01_AT_30 = nanda[tf_config["train_fraction"]]  # 7927
 loss_01_ratio = tf_times["t_loss_01"].mean() / NANDA_LOSS_01_AT_30
 print(
     f"first step with test loss < 0.1: {tf_times['t_loss_01'].astype(int)}, "
@@ -883,7 +885,6 @@ assert (
 # not apply to it).
 
 # %%
-nanda = {0.9: 242, 0.7: 216, 0.5: 950, 0.4: 3101, 0.3: 7927, 0.25: 21833}
 tf_fraction = {}
 for r in small_runs:
     tf_fraction.setdefault(r.config["train_fraction"], []).append(
