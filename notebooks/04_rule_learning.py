@@ -1362,11 +1362,10 @@ def verdicts(name: str) -> dict:
     return out
 
 
-verdict_table = pd.DataFrame({name: verdicts(name) for name in GROUPS}).T
-verdict_table.replace({True: "holds", False: "FAILED"})
+held = pd.DataFrame({name: verdicts(name) for name in GROUPS}).T
+held.replace({True: "holds", False: "FAILED"})
 
 # %%
-held = verdict_table
 assert held["(a)"].all()  # every group groks with a delay (sign test)
 assert held.loc[["Adam + L2", "Adam + L1"], "(b)"].all()  # most networks learn
 assert held.loc["Adam", ["(c) t_zero", "(c) gen_epoch", "(d) gen_epoch"]].all()
